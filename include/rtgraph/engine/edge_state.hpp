@@ -1,0 +1,25 @@
+// The fade state of one connection, which outlives the programs that use it.
+//
+// Threads: created by the control thread; `gain` is then written only by the
+// audio thread. Programs refer to it by raw pointer and keep it alive through
+// a shared_ptr that only non-RT threads touch. When a connection is removed it
+// stays in the next programs with target 0 until the audio thread reports it
+// silent; only then does the control thread compile it out.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace rtgraph::engine {
+
+struct EdgeState {
+    // [rt] the gain applied now; moves towards the program's target at the
+    // engine's fade rate. Starts at 0 so a new connection fades in.
+    float gain = 0.0f;
+
+    // [rt] writes, [nrt] reads: the generation of a program in which the audio
+    // thread found this edge fully faded out (gain and target both 0).
+    std::atomic<std::uint64_t> silent_generation{0};
+};
+
+}  // namespace rtgraph::engine

@@ -1,0 +1,159 @@
+// Engine: the model, the node instances and the audio thread's executor, wired.
+//
+// Threads:
+//   control thread  apply(), maintain(), model(), registry lookups
+//   housekeeping    collect_garbage(), read_telemetry()  (may be the control thread)
+//   audio thread    process()
+// Only queues cross between them: commands (control → audio), retired programs
+// (audio → housekeeping) and telemetry (audio → housekeeping).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "rtgraph/engine/audio_command.hpp"
+#include "rtgraph/engine/audio_io.hpp"
+#include "rtgraph/engine/compiler.hpp"
+#include "rtgraph/engine/edge_state.hpp"
+#include "rtgraph/engine/edit.hpp"
+#include "rtgraph/engine/error.hpp"
+#include "rtgraph/engine/executor.hpp"
+#include "rtgraph/engine/model.hpp"
+#include "rtgraph/engine/node_registry.hpp"
+#include "rtgraph/rt/annotations.hpp"
+#include "rtgraph/rt/retire_queue.hpp"
+#include "rtgraph/rt/spsc_queue.hpp"
+#include "rtgraph/rt/telemetry.hpp"
+
+namespace rtgraph::engine {
+
+struct EngineConfig {
+    double sample_rate = 48000.0;
+    std::uint32_t max_block = 1024;
+    // Connections fade in and out over this time; 0 switches fades off (only
+    // tests want that, to show what a click looks like).
+    float fade_ms = 5.0f;
+    std::uint32_t command_queue_capacity = 4096;
+    std::uint32_t retire_queue_capacity = 64;
+    std::uint32_t telemetry_capacity = 4096;
+    std::uint32_t max_graph_ports = 64;  // per direction and kind
+};
+
+struct ApplyResult {
+    Error error;
+    std::size_t failed_index = 0;     // which edit of a transaction was refused
+    std::vector<std::string> notes;   // clamping and other remarks
+    std::uint64_t last_seq = 0;       // acknowledged once counters().consumed_seq reaches it
+    std::uint64_t generation = 0;     // program generation published, 0 if none
+
+    bool ok() const noexcept { return !error; }
+};
+
+struct EngineStats {
+    std::uint64_t frame = 0;
+    std::uint64_t live_generation = 0;
+    std::uint64_t published_generation = 0;
+    std::size_t node_count = 0;
+    std::size_t fading_nodes = 0;
+    std::size_t fading_edges = 0;
+    std::size_t command_queue_high_water = 0;
+    std::uint64_t busy_rejections = 0;
+    std::uint64_t events_dropped = 0;
+    std::uint64_t nonfinite_blocks = 0;
+    std::uint64_t swaps_postponed = 0;
+    std::uint64_t telemetry_dropped = 0;
+};
+
+class Engine {
+public:
+    // [nrt] may allocate. `registry` must outlive the engine.
+    Engine(const EngineConfig& config, const NodeRegistry& registry);
+    // [nrt] The audio thread must have stopped calling process().
+    ~Engine();
+
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // [nrt] control thread. Applies edits as one transaction: all are
+    // validated first; if any is refused, nothing changes. Structural edits
+    // reach the audio thread as one program swap; parameter changes as events.
+    // `frame` (absolute engine frame) schedules the whole transaction;
+    // 0 means the next block.
+    ApplyResult apply(std::span<const Edit> edits, std::uint64_t frame = 0);
+    ApplyResult apply(const Edit& edit, std::uint64_t frame = 0);
+
+    // [nrt] control thread, call every few ms: compiles out connections and
+    // nodes whose fade-out the audio thread has finished.
+    void maintain();
+
+    // [nrt] housekeeping: frees programs the audio thread retired. Returns how many.
+    std::size_t collect_garbage();
+
+    // [nrt] housekeeping: next telemetry record, false when none.
+    bool read_telemetry(rt::TelemetryRecord& record) { return telemetry_.try_read(record); }
+
+    // [rt] audio thread.
+    void process(const AudioIo& io, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING {
+        executor_.process(io, nframes);
+    }
+
+    const Model& model() const noexcept { return model_; }
+    const EngineConfig& config() const noexcept { return config_; }
+    const ExecutorCounters& counters() const noexcept { return executor_.counters(); }
+    EngineStats stats() const;
+
+    // [nrt] The running instance of a node (tests and plugins' state), or null.
+    std::shared_ptr<Node> instance(NodeId id) const;
+
+    // True once everything applied so far is live on the audio thread.
+    bool is_live(const ApplyResult& result) const noexcept;
+
+private:
+    struct EdgeKey {
+        Endpoint source;
+        Endpoint destination;
+        friend bool operator<(const EdgeKey& a, const EdgeKey& b) {
+            const auto tie = [](const EdgeKey& k) {
+                return std::make_tuple(k.source.graph, k.source.id, k.source.port,
+                                       k.destination.graph, k.destination.id, k.destination.port);
+            };
+            return tie(a) < tie(b);
+        }
+    };
+    struct FadingEdge {
+        CompileEdge edge;  // target_gain 0
+        std::uint64_t since_generation = 0;
+    };
+
+    bool publish_program(std::uint64_t frame);
+    CompileEdge compile_edge(const Model& model, const ModelEdge& edge, float target,
+                             std::shared_ptr<EdgeState> state) const;
+    std::uint32_t ramp_frames(float ms) const;
+    bool push(const AudioCommand& command);
+
+    EngineConfig config_;
+    const NodeRegistry& registry_;
+    Model model_;
+    std::map<NodeId, std::shared_ptr<Node>> instances_;
+    std::map<EdgeKey, std::shared_ptr<EdgeState>> edge_states_;
+    std::map<NodeId, std::shared_ptr<Node>> fading_nodes_;
+    std::map<EdgeKey, FadingEdge> fading_edges_;
+
+    rt::SpscQueue<AudioCommand> commands_;
+    rt::RetireQueue retire_;
+    rt::TelemetryRing telemetry_;
+    Executor executor_;
+
+    std::uint64_t next_seq_ = 1;
+    std::uint64_t last_seq_ = 0;
+    std::uint64_t generation_ = 0;
+    bool recompile_wanted_ = false;
+    std::size_t queue_high_water_ = 0;
+    std::uint64_t busy_rejections_ = 0;
+};
+
+}  // namespace rtgraph::engine

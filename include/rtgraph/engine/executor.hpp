@@ -1,0 +1,86 @@
+// Executor: runs the current Program on the audio thread.
+//
+// Threads: process() runs on the audio thread only. The counters are atomics
+// any thread may read. Construction and destruction happen on a non-RT thread
+// while no process() call is running.
+//
+// At the top of each block, and at each frame where something is due inside
+// it, the executor takes commands from the queue in order: it adopts new
+// programs (retiring the old one to the housekeeping thread; if the retire
+// queue is full it keeps the old program one more block) and applies
+// parameter events at their exact frame by splitting the block there. Every
+// node advances sample by sample, so the split points never change the output.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "rtgraph/engine/audio_command.hpp"
+#include "rtgraph/engine/audio_io.hpp"
+#include "rtgraph/engine/program.hpp"
+#include "rtgraph/rt/annotations.hpp"
+#include "rtgraph/rt/retire_queue.hpp"
+#include "rtgraph/rt/spsc_queue.hpp"
+#include "rtgraph/rt/telemetry.hpp"
+
+namespace rtgraph::engine {
+
+struct ExecutorCounters {
+    std::atomic<std::uint64_t> frame{0};            // frames processed so far
+    std::atomic<std::uint64_t> live_generation{0};  // generation of the running program
+    std::atomic<std::uint64_t> consumed_seq{0};     // last command taken from the queue
+    std::atomic<std::uint64_t> events_dropped{0};   // events whose node left before their frame
+    std::atomic<std::uint64_t> nonfinite_blocks{0}; // node outputs silenced for NaN/Inf
+    std::atomic<std::uint64_t> swaps_postponed{0};  // blocks a swap waited for retire space
+};
+
+class Executor {
+public:
+    // Events scheduled for a later block wait here, sorted by frame.
+    static constexpr std::size_t kMaxPendingEvents = 512;
+
+    // [nrt]
+    Executor(std::uint32_t max_block, rt::SpscQueue<AudioCommand>& commands,
+             rt::RetireQueue& retire, rt::TelemetryRing& telemetry);
+    // [nrt] frees the current program and any still queued.
+    ~Executor();
+
+    Executor(const Executor&) = delete;
+    Executor& operator=(const Executor&) = delete;
+
+    // [rt] wait-free apart from the nodes it runs. Renders nframes (any count;
+    // blocks longer than max_block are rendered in max_block pieces).
+    void process(const AudioIo& io, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
+
+    const ExecutorCounters& counters() const noexcept { return counters_; }
+
+private:
+    void render(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept
+        RTGRAPH_NONBLOCKING;
+    std::uint64_t take_due_commands(std::uint64_t now) noexcept RTGRAPH_NONBLOCKING;
+    void apply_due_events(std::uint64_t now) noexcept RTGRAPH_NONBLOCKING;
+    void adopt(Program* program) noexcept RTGRAPH_NONBLOCKING;
+    bool schedule(const AudioCommand& event) noexcept RTGRAPH_NONBLOCKING;
+    void run_steps(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept
+        RTGRAPH_NONBLOCKING;
+    void run_node(const ProgramStep& step, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
+    const float* mix_input(const ProgramInput& input, std::uint32_t scratch,
+                           std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
+
+    const std::uint32_t max_block_;
+    rt::SpscQueue<AudioCommand>& commands_;
+    rt::RetireQueue& retire_;
+    rt::TelemetryRing& telemetry_;
+
+    // Audio-thread state.
+    Program* current_ = nullptr;
+    std::uint64_t frame_ = 0;  // absolute frame of the next sample to render
+    std::array<AudioCommand, kMaxPendingEvents> pending_{};
+    std::size_t pending_count_ = 0;
+    bool retire_full_reported_ = false;
+
+    ExecutorCounters counters_;
+};
+
+}  // namespace rtgraph::engine

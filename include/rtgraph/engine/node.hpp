@@ -1,0 +1,84 @@
+// The interface every DSP node implements.
+//
+// Two phases. Construction (and anything the constructor calls) happens on the
+// control thread: allocate, size delay lines, compute tables. process() and
+// reset() run on the audio thread: no allocation, lock, syscall, log or throw,
+// and no change to any buffer size.
+//
+// A node instance outlives programs: each recompiled Program refers to the same
+// instance by NodeId, so a filter keeps its state when unrelated edges change.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "rtgraph/engine/node_type.hpp"
+#include "rtgraph/engine/smoothed_param.hpp"
+#include "rtgraph/rt/annotations.hpp"
+#include "rtgraph/rt/telemetry.hpp"
+
+namespace rtgraph::engine {
+
+struct PrepareSpec {
+    double sample_rate = 48000.0;
+    std::uint32_t max_block = 1024;  // process() is never called with more frames
+};
+
+// What process() gets for one run over a contiguous span of frames.
+struct ProcessBlock {
+    const float* const* inputs;  // one per audio input port, never null (silence if unconnected)
+    float* const* outputs;       // one per audio output port
+    std::uint32_t nframes;       // 1 .. max_block
+    std::uint64_t frame;         // absolute engine frame of the first sample
+    rt::TelemetryRing* telemetry;
+};
+
+class Node {
+public:
+    // [nrt] may allocate. `initial` holds one value per parameter of `type`,
+    // already validated and clamped by the model.
+    Node(const NodeTypeInfo& type, const PrepareSpec& spec, std::span<const float> initial);
+    virtual ~Node() = default;
+
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    // [rt] wait-free. Reads inputs, writes every output sample.
+    virtual void process(const ProcessBlock& block) noexcept RTGRAPH_NONBLOCKING = 0;
+
+    // [rt] wait-free. Clears DSP state (filter memories, delay lines); used after
+    // the node produced NaN or Inf so the next block starts clean.
+    virtual void reset() noexcept RTGRAPH_NONBLOCKING {}
+
+    // [rt] wait-free. Moves parameter `index` towards `value` over ramp_frames.
+    // Toggle and integer parameters always jump.
+    void set_param(std::uint32_t index, float value, std::uint32_t ramp_frames) noexcept
+        RTGRAPH_NONBLOCKING;
+
+    const NodeTypeInfo& type() const noexcept { return *type_; }
+    const PrepareSpec& spec() const noexcept { return spec_; }
+    NodeId id() const noexcept { return id_; }
+    void set_id(NodeId id) noexcept { id_ = id; }
+
+    // [rt] the parameter's current (smoothed) state.
+    SmoothedParam& param(std::uint32_t index) noexcept { return params_[index]; }
+    const SmoothedParam& param(std::uint32_t index) const noexcept { return params_[index]; }
+    std::uint32_t param_count() const noexcept {
+        return static_cast<std::uint32_t>(params_.size());
+    }
+
+protected:
+    // Called by set_param after the target changed; nodes that derive
+    // coefficients from parameters can mark them dirty here. [rt] wait-free.
+    virtual void on_param_changed(std::uint32_t /*index*/) noexcept RTGRAPH_NONBLOCKING {}
+
+private:
+    const NodeTypeInfo* type_;
+    PrepareSpec spec_;
+    NodeId id_ = kNoNode;
+    std::vector<SmoothedParam> params_;
+};
+
+}  // namespace rtgraph::engine

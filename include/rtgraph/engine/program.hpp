@@ -1,0 +1,80 @@
+// Program: one compiled, flat, immutable render sequence.
+//
+// Threads: built by the compiler on the control thread, handed to the audio
+// thread through the command queue, retired through the retire queue and
+// destroyed on the housekeeping thread. Once published its structure never
+// changes; the audio thread only writes the sample buffers and pointer
+// scratch arrays it owns, which were all sized here.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "rtgraph/engine/edge_state.hpp"
+#include "rtgraph/engine/node.hpp"
+
+namespace rtgraph::engine {
+
+// One source feeding an input: a buffer, scaled by a fading gain.
+struct ProgramEdge {
+    std::uint32_t source_buffer;
+    EdgeState* state;
+    float target_gain;  // 0 for a connection that is fading out
+};
+
+// An input port (or graph output) and the edges summed into it.
+struct ProgramInput {
+    std::uint32_t first_edge;
+    std::uint32_t edge_count;
+};
+
+enum class StepKind : std::uint8_t {
+    kGraphInput,   // copy external input `slot` into its output buffer
+    kNode,         // run `node`
+    kGraphOutput,  // add the mixed input into external output `slot`
+};
+
+struct ProgramStep {
+    StepKind kind;
+    Node* node;                  // kNode only
+    std::uint32_t slot;          // graph port slot (kGraphInput, kGraphOutput)
+    std::uint32_t first_input;   // into Program::inputs
+    std::uint32_t input_count;
+    std::uint32_t first_output;  // into Program::output_buffers
+    std::uint32_t output_count;
+};
+
+struct Program {
+    std::uint64_t generation = 0;
+    std::uint32_t max_block = 0;
+    float fade_step = 1.0f;  // gain change per sample while an edge fades
+
+    std::vector<ProgramStep> steps;  // in dependency order
+    std::vector<ProgramInput> inputs;
+    std::vector<ProgramEdge> edges;
+    std::vector<std::uint32_t> output_buffers;  // buffer index per step output
+    std::uint32_t mix_buffer_base = 0;          // buffers [base, base + max inputs) mix inputs
+    std::uint32_t silence_buffer = 0;           // always zero
+
+    // Sample memory: buffer_count buffers of max_block floats, 64-byte aligned.
+    std::uint32_t buffer_count = 0;
+    std::unique_ptr<float[]> sample_memory;
+    std::vector<float*> buffers;
+
+    // [rt] scratch the audio thread fills per step: sized for the widest step.
+    std::vector<const float*> input_pointers;
+    std::vector<float*> output_pointers;
+
+    // Node ids in the program, sorted, to check a pending event's target.
+    std::vector<Node*> nodes_sorted;
+
+    // Ownership, released on the housekeeping thread with the program.
+    std::vector<std::shared_ptr<Node>> node_owners;
+    std::vector<std::shared_ptr<EdgeState>> edge_owners;
+
+    // [rt] wait-free: whether `node` is part of this program.
+    bool contains(const Node* node) const noexcept;
+};
+
+}  // namespace rtgraph::engine

@@ -1,0 +1,253 @@
+// Executor: the audio thread's loop over the current program.
+//
+// Everything in this file except the constructor and destructor runs on the
+// audio thread: no allocation, free, lock, log, syscall or throw.
+#include "rtgraph/engine/executor.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+#include "rtgraph/rt/denormals.hpp"
+
+namespace rtgraph::engine {
+
+namespace {
+
+constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
+
+// [rt] wait-free. True when every sample is a finite number. Tests the exponent
+// bits as integers so the loop vectorises without fast-math.
+bool all_finite(const float* samples, std::uint32_t nframes) noexcept {
+    std::uint32_t bad = 0;
+    for (std::uint32_t i = 0; i < nframes; ++i) {
+        std::uint32_t bits;
+        std::memcpy(&bits, &samples[i], sizeof bits);
+        bad |= static_cast<std::uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+    }
+    return bad == 0;
+}
+
+// [rt] wait-free. dst (+)= src * gain, the gain moving towards target by at
+// most `step` per sample. Returns the gain reached.
+float mix_edge(float* dst, const float* src, std::uint32_t nframes, float gain, float target,
+               float step, bool accumulate) noexcept {
+    if (gain == target) {
+        if (accumulate) {
+            for (std::uint32_t i = 0; i < nframes; ++i) dst[i] += src[i] * gain;
+        } else if (gain == 1.0f) {
+            std::memcpy(dst, src, nframes * sizeof(float));
+        } else {
+            for (std::uint32_t i = 0; i < nframes; ++i) dst[i] = src[i] * gain;
+        }
+        return gain;
+    }
+    for (std::uint32_t i = 0; i < nframes; ++i) {
+        gain = gain < target ? std::min(gain + step, target) : std::max(gain - step, target);
+        dst[i] = (accumulate ? dst[i] : 0.0f) + src[i] * gain;
+    }
+    return gain;
+}
+
+}  // namespace
+
+Executor::Executor(std::uint32_t max_block, rt::SpscQueue<AudioCommand>& commands,
+                   rt::RetireQueue& retire, rt::TelemetryRing& telemetry)
+    : max_block_(max_block), commands_(commands), retire_(retire), telemetry_(telemetry) {}
+
+Executor::~Executor() {
+    AudioCommand command;
+    while (commands_.try_pop(command)) {
+        if (command.kind == AudioCommandKind::kSwapProgram) delete command.program;
+    }
+    delete current_;
+}
+
+void Executor::process(const AudioIo& io, std::uint32_t nframes) noexcept {
+    rt::ScopedFlushDenormals flush_denormals;
+    for (std::uint32_t slot = 0; slot < io.output_count; ++slot) {
+        if (io.outputs[slot] != nullptr) std::memset(io.outputs[slot], 0, nframes * sizeof(float));
+    }
+    retire_full_reported_ = false;
+    for (std::uint32_t done = 0; done < nframes;) {
+        const std::uint32_t chunk = std::min(nframes - done, max_block_);
+        render(io, done, chunk);
+        done += chunk;
+    }
+    counters_.frame.store(frame_, std::memory_order_release);
+}
+
+void Executor::render(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept {
+    std::uint32_t position = 0;
+    while (position < nframes) {
+        const std::uint64_t now = frame_;
+        const std::uint64_t blocked_until = take_due_commands(now);
+        apply_due_events(now);
+        std::uint64_t next = blocked_until;
+        if (pending_count_ > 0) next = std::min(next, pending_[0].frame);
+        const std::uint64_t room = nframes - position;
+        const std::uint32_t length =
+            static_cast<std::uint32_t>(next > now ? std::min(room, next - now) : room);
+        run_steps(io, offset + position, length);
+        position += length;
+        frame_ += length;
+    }
+}
+
+std::uint64_t Executor::take_due_commands(std::uint64_t now) noexcept {
+    while (const AudioCommand* head = commands_.front()) {
+        if (head->frame > now && head->kind == AudioCommandKind::kSwapProgram) return head->frame;
+        if (head->kind == AudioCommandKind::kSwapProgram && current_ != nullptr &&
+            retire_.free_slots() == 0) {
+            // Keep the old program one more block rather than wait or free here.
+            if (!retire_full_reported_) {
+                retire_full_reported_ = true;
+                counters_.swaps_postponed.fetch_add(1, std::memory_order_relaxed);
+                telemetry_.write({rt::TelemetryKind::kRetireQueueFull, 0, 0, now, {}});
+            }
+            return kNever;
+        }
+        if (head->kind == AudioCommandKind::kSetParam && head->frame > now &&
+            pending_count_ == kMaxPendingEvents) {
+            return kNever;  // the earliest pending event frees a place first
+        }
+        AudioCommand command;
+        commands_.try_pop(command);
+        if (command.kind == AudioCommandKind::kSwapProgram) {
+            adopt(command.program);
+        } else if (command.frame > now) {
+            schedule(command);
+        } else {
+            command.node->set_param(command.param, command.value, command.ramp_frames);
+        }
+        counters_.consumed_seq.store(command.seq, std::memory_order_release);
+    }
+    return kNever;
+}
+
+void Executor::adopt(Program* program) noexcept {
+    if (current_ != nullptr) retire_.try_retire(current_);  // space checked by the caller
+    current_ = program;
+    // An event whose node is not in the new program would touch a node the
+    // housekeeping thread may free: drop it.
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < pending_count_; ++i) {
+        if (program->contains(pending_[i].node)) {
+            pending_[kept++] = pending_[i];
+        } else {
+            counters_.events_dropped.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    pending_count_ = kept;
+    counters_.live_generation.store(program->generation, std::memory_order_release);
+    telemetry_.write({rt::TelemetryKind::kProgramLive, 0,
+                      static_cast<std::uint32_t>(program->generation), frame_, {}});
+}
+
+bool Executor::schedule(const AudioCommand& event) noexcept {
+    if (pending_count_ == kMaxPendingEvents) return false;
+    // Insert after every event with the same or an earlier frame, so events
+    // for the same frame apply in the order they were sent.
+    std::size_t at = pending_count_;
+    while (at > 0 && pending_[at - 1].frame > event.frame) {
+        pending_[at] = pending_[at - 1];
+        --at;
+    }
+    pending_[at] = event;
+    ++pending_count_;
+    return true;
+}
+
+void Executor::apply_due_events(std::uint64_t now) noexcept {
+    std::size_t due = 0;
+    while (due < pending_count_ && pending_[due].frame <= now) {
+        const AudioCommand& event = pending_[due];
+        event.node->set_param(event.param, event.value, event.ramp_frames);
+        ++due;
+    }
+    if (due == 0) return;
+    std::copy(pending_.begin() + static_cast<std::ptrdiff_t>(due),
+              pending_.begin() + static_cast<std::ptrdiff_t>(pending_count_), pending_.begin());
+    pending_count_ -= due;
+}
+
+const float* Executor::mix_input(const ProgramInput& input, std::uint32_t scratch,
+                                 std::uint32_t nframes) noexcept {
+    Program& program = *current_;
+    if (input.edge_count == 1) {
+        const ProgramEdge& edge = program.edges[input.first_edge];
+        if (edge.state->gain == 1.0f && edge.target_gain == 1.0f) {
+            return program.buffers[edge.source_buffer];  // settled unity edge: no copy
+        }
+    }
+    float* mix = program.buffers[program.mix_buffer_base + scratch];
+    bool written = false;
+    for (std::uint32_t e = 0; e < input.edge_count; ++e) {
+        const ProgramEdge& edge = program.edges[input.first_edge + e];
+        EdgeState& state = *edge.state;
+        if (state.gain == 0.0f && edge.target_gain == 0.0f) {
+            state.silent_generation.store(program.generation, std::memory_order_release);
+            continue;
+        }
+        state.gain = mix_edge(mix, program.buffers[edge.source_buffer], nframes, state.gain,
+                              edge.target_gain, program.fade_step, written);
+        written = true;
+    }
+    return written ? mix : program.buffers[program.silence_buffer];
+}
+
+void Executor::run_node(const ProgramStep& step, std::uint32_t nframes) noexcept {
+    Program& program = *current_;
+    for (std::uint32_t i = 0; i < step.input_count; ++i) {
+        program.input_pointers[i] = mix_input(program.inputs[step.first_input + i], i, nframes);
+    }
+    for (std::uint32_t o = 0; o < step.output_count; ++o) {
+        program.output_pointers[o] = program.buffers[program.output_buffers[step.first_output + o]];
+    }
+    step.node->process(ProcessBlock{program.input_pointers.data(), program.output_pointers.data(),
+                                    nframes, frame_, &telemetry_});
+    bool finite = true;
+    for (std::uint32_t o = 0; o < step.output_count; ++o) {
+        finite = finite && all_finite(program.output_pointers[o], nframes);
+    }
+    if (finite) return;
+    // Silence the node instead of letting NaN/Inf poison everything after it,
+    // and clear its state so it can recover.
+    for (std::uint32_t o = 0; o < step.output_count; ++o) {
+        std::memset(program.output_pointers[o], 0, nframes * sizeof(float));
+    }
+    step.node->reset();
+    counters_.nonfinite_blocks.fetch_add(1, std::memory_order_relaxed);
+    telemetry_.write({rt::TelemetryKind::kNodeNonFinite, 0, step.node->id(), frame_, {}});
+}
+
+void Executor::run_steps(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept {
+    if (current_ == nullptr || nframes == 0) return;
+    Program& program = *current_;
+    for (const ProgramStep& step : program.steps) {
+        switch (step.kind) {
+            case StepKind::kNode:
+                run_node(step, nframes);
+                break;
+            case StepKind::kGraphInput: {
+                float* dst = program.buffers[program.output_buffers[step.first_output]];
+                const float* src = step.slot < io.input_count ? io.inputs[step.slot] : nullptr;
+                if (src != nullptr && all_finite(src + offset, nframes)) {
+                    std::memcpy(dst, src + offset, nframes * sizeof(float));
+                } else {
+                    std::memset(dst, 0, nframes * sizeof(float));
+                }
+                break;
+            }
+            case StepKind::kGraphOutput: {
+                const float* mixed = mix_input(program.inputs[step.first_input], 0, nframes);
+                float* dst = step.slot < io.output_count ? io.outputs[step.slot] : nullptr;
+                if (dst == nullptr) break;
+                for (std::uint32_t i = 0; i < nframes; ++i) dst[offset + i] += mixed[i];
+                break;
+            }
+        }
+    }
+}
+
+}  // namespace rtgraph::engine
