@@ -1,0 +1,49 @@
+// Patch scripts: graph edits as text, one command per line.
+//
+// Threads: control thread (parsing allocates). The same command words serve
+// patch files, rtgraph-render and rtgraphctl's batch mode:
+//
+//   add TYPE NAME [PARAM=VALUE ...]     remove NAME        rename NAME NEW_NAME
+//   connect SRC DST [GAIN]              disconnect SRC DST edge-gain SRC DST GAIN
+//   set NODE PARAM VALUE [RAMP_MS]      port in|out NAME [audio|midi]
+//   unport NAME                         clear
+//   at SECONDS      (the commands after it form one transaction at that time)
+//
+// '#' starts a comment. Endpoints are node:port or graph:port.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rtgraph/engine/edit.hpp"
+#include "rtgraph/engine/model.hpp"
+
+namespace rtgraph::control {
+
+struct ScriptTransaction {
+    double at_seconds = 0.0;
+    int line = 0;  // where it starts, for messages
+    std::vector<engine::Edit> edits;
+};
+
+struct ScriptParse {
+    std::vector<ScriptTransaction> transactions;
+    int error_line = 0;         // 0 when the script parsed
+    std::string error;          // what is wrong on error_line
+
+    bool ok() const { return error.empty(); }
+};
+
+// [nrt] One command line (no "at") to an Edit. False with `error` set on failure.
+bool parse_command(std::string_view line, engine::Edit& edit, std::string& error);
+
+// [nrt] A whole script. Commands before the first "at" happen at time 0.
+ScriptParse parse_patch_script(std::string_view text);
+
+// [nrt] The model as a script that rebuilds it: graph ports, nodes with every
+// parameter value, connections with their gains. Deterministic, so two dumps
+// compare equal exactly when the models are the same.
+std::string write_patch_script(const engine::Model& model);
+
+}  // namespace rtgraph::control
