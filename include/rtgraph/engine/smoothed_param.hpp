@@ -29,27 +29,20 @@ public:
 
     // [rt] wait-free. Advances one sample and returns that sample's value: the
     // first sample after set_target already moves, the ramp_frames-th lands on
-    // the target exactly.
+    // the target exactly. The value is computed from the samples remaining,
+    // not accumulated, so it never drifts and skip(n) equals n calls of next().
     float next() noexcept {
         if (remaining_ != 0) {
-            if (--remaining_ == 0) {
-                current_ = target_;
-            } else {
-                current_ += step_;
-            }
+            --remaining_;
+            current_ = target_ - step_ * static_cast<float>(remaining_);
         }
         return current_;
     }
 
     // [rt] wait-free. Advances n samples without reading them.
     void skip(std::uint32_t n) noexcept {
-        if (n >= remaining_) {
-            current_ = target_;
-            remaining_ = 0;
-        } else {
-            current_ += step_ * static_cast<float>(n);
-            remaining_ -= n;
-        }
+        remaining_ = n >= remaining_ ? 0 : remaining_ - n;
+        current_ = target_ - step_ * static_cast<float>(remaining_);
     }
 
     bool is_ramping() const noexcept { return remaining_ != 0; }
