@@ -5,9 +5,11 @@
 #include "rtgraph/engine/executor.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
+#include "rtgraph/engine/dsp_kernels.hpp"
 #include "rtgraph/rt/denormals.hpp"
 
 namespace rtgraph::engine {
@@ -16,29 +18,17 @@ namespace {
 
 constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 
-// [rt] wait-free. True when every sample is a finite number. Tests the exponent
-// bits as integers so the loop vectorises without fast-math.
-bool all_finite(const float* samples, std::uint32_t nframes) noexcept {
-    std::uint32_t bad = 0;
-    for (std::uint32_t i = 0; i < nframes; ++i) {
-        std::uint32_t bits;
-        std::memcpy(&bits, &samples[i], sizeof bits);
-        bad |= static_cast<std::uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
-    }
-    return bad == 0;
-}
-
 // [rt] wait-free. dst (+)= src * gain, the gain moving towards target by at
 // most `step` per sample. Returns the gain reached.
 float mix_edge(float* dst, const float* src, std::uint32_t nframes, float gain, float target,
                float step, bool accumulate) noexcept {
     if (gain == target) {
         if (accumulate) {
-            for (std::uint32_t i = 0; i < nframes; ++i) dst[i] += src[i] * gain;
+            kernels::accumulate(dst, src, gain, nframes);
         } else if (gain == 1.0f) {
             std::memcpy(dst, src, nframes * sizeof(float));
         } else {
-            for (std::uint32_t i = 0; i < nframes; ++i) dst[i] = src[i] * gain;
+            kernels::scale(dst, src, gain, nframes);
         }
         return gain;
     }
@@ -128,6 +118,7 @@ std::uint64_t Executor::take_due_commands(std::uint64_t now) noexcept {
 void Executor::adopt(Program* program) noexcept {
     if (current_ != nullptr) retire_.try_retire(current_);  // space checked by the caller
     current_ = program;
+    settled_ = false;
     // An event whose node is not in the new program would touch a node the
     // housekeeping thread may free: drop it.
     std::size_t kept = 0;
@@ -174,7 +165,14 @@ void Executor::apply_due_events(std::uint64_t now) noexcept {
 const float* Executor::mix_input(const ProgramInput& input, std::uint32_t scratch,
                                  std::uint32_t nframes) noexcept {
     Program& program = *current_;
-    if (input.edge_count == 1) {
+    if (input.edge_count == 0) return program.buffers[program.silence_buffer];
+    if (settled_) {
+        // No edge of this program is fading: every gain equals its target, so
+        // the per-edge state need not be read at all.
+        if (input.edge_count == 1 && program.edges[input.first_edge].target_gain == 1.0f) {
+            return program.buffers[program.edges[input.first_edge].source_buffer];
+        }
+    } else if (input.edge_count == 1) {
         const ProgramEdge& edge = program.edges[input.first_edge];
         if (edge.state->gain == 1.0f && edge.target_gain == 1.0f) {
             return program.buffers[edge.source_buffer];  // settled unity edge: no copy
@@ -184,11 +182,19 @@ const float* Executor::mix_input(const ProgramInput& input, std::uint32_t scratc
     bool written = false;
     for (std::uint32_t e = 0; e < input.edge_count; ++e) {
         const ProgramEdge& edge = program.edges[input.first_edge + e];
+        if (settled_) {
+            if (edge.target_gain == 0.0f) continue;
+            mix_edge(mix, program.buffers[edge.source_buffer], nframes, edge.target_gain,
+                     edge.target_gain, program.fade_step, written);
+            written = true;
+            continue;
+        }
         EdgeState& state = *edge.state;
         if (state.gain == 0.0f && edge.target_gain == 0.0f) {
             state.silent_generation.store(program.generation, std::memory_order_release);
             continue;
         }
+        if (state.gain != edge.target_gain) fading_ = true;
         state.gain = mix_edge(mix, program.buffers[edge.source_buffer], nframes, state.gain,
                               edge.target_gain, program.fade_step, written);
         written = true;
@@ -208,7 +214,7 @@ void Executor::run_node(const ProgramStep& step, std::uint32_t nframes) noexcept
                                     nframes, frame_, &telemetry_});
     bool finite = true;
     for (std::uint32_t o = 0; o < step.output_count; ++o) {
-        finite = finite && all_finite(program.output_pointers[o], nframes);
+        finite = finite && kernels::all_finite(program.output_pointers[o], nframes);
     }
     if (finite) return;
     // Silence the node instead of letting NaN/Inf poison everything after it,
@@ -224,6 +230,7 @@ void Executor::run_node(const ProgramStep& step, std::uint32_t nframes) noexcept
 void Executor::run_steps(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept {
     if (current_ == nullptr || nframes == 0) return;
     Program& program = *current_;
+    fading_ = false;
     for (const ProgramStep& step : program.steps) {
         switch (step.kind) {
             case StepKind::kNode:
@@ -232,7 +239,7 @@ void Executor::run_steps(const AudioIo& io, std::uint32_t offset, std::uint32_t 
             case StepKind::kGraphInput: {
                 float* dst = program.buffers[program.output_buffers[step.first_output]];
                 const float* src = step.slot < io.input_count ? io.inputs[step.slot] : nullptr;
-                if (src != nullptr && all_finite(src + offset, nframes)) {
+                if (src != nullptr && kernels::all_finite(src + offset, nframes)) {
                     std::memcpy(dst, src + offset, nframes * sizeof(float));
                 } else {
                     std::memset(dst, 0, nframes * sizeof(float));
@@ -248,6 +255,9 @@ void Executor::run_steps(const AudioIo& io, std::uint32_t offset, std::uint32_t 
             }
         }
     }
+    // A segment in which no edge moved: from now on the program is settled
+    // until the next one is adopted.
+    settled_ = !fading_;
 }
 
 }  // namespace rtgraph::engine

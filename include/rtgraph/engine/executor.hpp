@@ -79,6 +79,8 @@ private:
     std::array<AudioCommand, kMaxPendingEvents> pending_{};
     std::size_t pending_count_ = 0;
     bool retire_full_reported_ = false;
+    bool settled_ = false;  // no edge of the current program fades any more
+    bool fading_ = false;   // an edge moved in the segment being rendered
 
     ExecutorCounters counters_;
 };

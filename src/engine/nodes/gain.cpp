@@ -4,6 +4,8 @@
 // process() on the audio thread.
 #include "rtgraph/engine/nodes/gain.hpp"
 
+#include "rtgraph/engine/dsp_kernels.hpp"
+
 namespace rtgraph::engine {
 
 // [nrt] may allocate.
@@ -34,8 +36,7 @@ void GainNode::process(const ProcessBlock& block) noexcept {
     // While ramping, read per sample; once settled, next() would return the
     // same value every sample, so the rest of the block uses it directly.
     for (; n < block.nframes && gain.is_ramping(); ++n) out[n] = in[n] * gain.next();
-    const float g = gain.current();
-    for (; n < block.nframes; ++n) out[n] = in[n] * g;
+    kernels::scale(out + n, in + n, gain.current(), block.nframes - n);
 }
 
 }  // namespace rtgraph::engine
