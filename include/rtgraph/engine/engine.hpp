@@ -96,6 +96,10 @@ public:
     // [nrt] housekeeping: next telemetry record, false when none.
     bool read_telemetry(rt::TelemetryRecord& record) { return telemetry_.try_read(record); }
 
+    // [rt] audio thread: the ring it writes telemetry into. A backend running
+    // process() may add its own records (block load) from that same thread.
+    rt::TelemetryRing& telemetry_ring() noexcept { return telemetry_; }
+
     // [rt] audio thread.
     void process(const AudioIo& io, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING {
         executor_.process(io, nframes);

@@ -1,0 +1,397 @@
+// JackBackend: the JACK client (see the header for which thread does what).
+#include "rtgraph/backend/jack_backend.hpp"
+
+#include <jack/midiport.h>
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace rtgraph::backend {
+
+namespace {
+
+// How many cycles a retired port stays registered after it left its slot: the
+// process callback may have loaded the pointer just before it was cleared.
+constexpr std::uint64_t kRetireAfterCycles = 2;
+
+std::string full_name(const std::string& client, const std::string& port) {
+    return client + ":" + port;
+}
+
+}  // namespace
+
+bool SchedInfo::is_fifo() const { return policy == SCHED_FIFO; }
+
+std::string SchedInfo::describe() const {
+    const char* name = policy == SCHED_FIFO    ? "SCHED_FIFO"
+                       : policy == SCHED_RR    ? "SCHED_RR"
+                       : policy == SCHED_OTHER ? "SCHED_OTHER"
+                                               : "another policy";
+    return std::string(name) + " priority " + std::to_string(priority);
+}
+
+JackBackend::JackBackend(JackBackendConfig config) : config_(std::move(config)) {}
+
+JackBackend::~JackBackend() { close(); }
+
+// ---------------------------------------------------------------------------
+// Audio thread
+
+int JackBackend::process_callback(jack_nframes_t nframes, void* self) noexcept {
+    static_cast<JackBackend*>(self)->process(nframes);
+    return 0;
+}
+
+void JackBackend::process(jack_nframes_t nframes) noexcept {
+    load_meter_.begin();
+    std::uint32_t input_count = 0;
+    std::uint32_t output_count = 0;
+    for (std::uint32_t slot = 0; slot < kMaxSlots; ++slot) {
+        jack_port_t* in = audio_inputs_[slot].port.load(std::memory_order_acquire);
+        input_buffers_[slot] =
+            in != nullptr ? static_cast<const float*>(jack_port_get_buffer(in, nframes)) : nullptr;
+        if (in != nullptr) input_count = slot + 1;
+        jack_port_t* out = audio_outputs_[slot].port.load(std::memory_order_acquire);
+        output_buffers_[slot] =
+            out != nullptr ? static_cast<float*>(jack_port_get_buffer(out, nframes)) : nullptr;
+        if (out != nullptr) output_count = slot + 1;
+    }
+    engine_->process(engine::AudioIo{input_buffers_.data(), input_count, output_buffers_.data(),
+                                     output_count},
+                     nframes);
+    const double rate = sample_rate_.load(std::memory_order_relaxed);
+    const double period_us = rate > 0 ? 1e6 * nframes / rate : 0.0;
+    // One load record about every half second.
+    const auto window = static_cast<std::uint32_t>(std::max(1.0, rate / 2.0 / nframes));
+    const std::uint64_t misses_before = load_meter_.deadline_misses();
+    load_meter_.end(period_us, engine_->counters().frame.load(std::memory_order_relaxed), window,
+                    engine_->telemetry_ring());
+    if (load_meter_.deadline_misses() != misses_before) {
+        deadline_misses_.fetch_add(1, std::memory_order_relaxed);
+    }
+    cycles_.fetch_add(1, std::memory_order_release);
+}
+
+// ---------------------------------------------------------------------------
+// JACK notification threads: atomics only.
+
+int JackBackend::buffer_size_callback(jack_nframes_t nframes, void* self) noexcept {
+    // Nothing to rebuild: buffers are sized for the engine's maximum block and
+    // longer periods are rendered in pieces. Only the figure changes.
+    static_cast<JackBackend*>(self)->period_.store(nframes, std::memory_order_release);
+    return 0;
+}
+
+int JackBackend::sample_rate_callback(jack_nframes_t rate, void* self) noexcept {
+    static_cast<JackBackend*>(self)->sample_rate_.store(rate, std::memory_order_release);
+    return 0;
+}
+
+int JackBackend::xrun_callback(void* self) noexcept {
+    static_cast<JackBackend*>(self)->xruns_.fetch_add(1, std::memory_order_relaxed);
+    return 0;
+}
+
+void JackBackend::shutdown_callback(jack_status_t, const char*, void* self) noexcept {
+    static_cast<JackBackend*>(self)->server_lost_.store(true, std::memory_order_release);
+}
+
+void JackBackend::connect_callback(jack_port_id_t, jack_port_id_t, int, void* self) noexcept {
+    static_cast<JackBackend*>(self)->connections_changed_.store(true, std::memory_order_release);
+}
+
+void JackBackend::registration_callback(jack_port_id_t, int registered, void* self) noexcept {
+    if (registered != 0) {
+        static_cast<JackBackend*>(self)->ports_appeared_.store(true, std::memory_order_release);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Control thread
+
+bool JackBackend::open_client(std::string& error) {
+    if (client_ != nullptr) return true;
+    jack_status_t status{};
+    int options = JackNoStartServer;
+    if (!config_.server_name.empty()) options |= JackServerName;
+    client_ = jack_client_open(config_.client_name.c_str(), static_cast<jack_options_t>(options),
+                               &status, config_.server_name.c_str());
+    if (client_ == nullptr) {
+        error = "cannot connect to JACK server '" +
+                (config_.server_name.empty() ? std::string("default") : config_.server_name) +
+                "' (JACK status 0x" + [&] {
+                    char hex[16];
+                    std::snprintf(hex, sizeof hex, "%x", static_cast<unsigned>(status));
+                    return std::string(hex);
+                }() + "); is jackd running?";
+        return false;
+    }
+    client_name_ = jack_get_client_name(client_);
+    sample_rate_.store(jack_get_sample_rate(client_), std::memory_order_release);
+    period_.store(jack_get_buffer_size(client_), std::memory_order_release);
+    server_lost_.store(false, std::memory_order_release);
+    return true;
+}
+
+bool JackBackend::start(engine::Engine& engine, const engine::Model& model, std::string& error) {
+    if (client_ == nullptr && !open_client(error)) return false;
+    engine_ = &engine;
+    jack_set_process_callback(client_, &JackBackend::process_callback, this);
+    jack_set_buffer_size_callback(client_, &JackBackend::buffer_size_callback, this);
+    jack_set_sample_rate_callback(client_, &JackBackend::sample_rate_callback, this);
+    jack_set_xrun_callback(client_, &JackBackend::xrun_callback, this);
+    jack_set_port_connect_callback(client_, &JackBackend::connect_callback, this);
+    jack_set_port_registration_callback(client_, &JackBackend::registration_callback, this);
+    jack_on_info_shutdown(client_, &JackBackend::shutdown_callback, this);
+
+    ports_.clear();
+    for (const engine::GraphPort& port : model.graph_ports()) register_port(port);
+    if (jack_activate(client_) != 0) {
+        error = "JACK refused to activate client '" + client_name_ + "'";
+        drop_client();
+        return false;
+    }
+    process_thread_.reset();
+    make_connections();
+    lost_ = false;
+    return true;
+}
+
+std::array<JackBackend::SlotPort, JackBackend::kMaxSlots>* JackBackend::slots_for(
+    engine::PortDirection direction, engine::PortKind kind) {
+    if (kind != engine::PortKind::kAudio) return nullptr;  // MIDI is routed by the plugin host
+    return direction == engine::PortDirection::kInput ? &audio_inputs_ : &audio_outputs_;
+}
+
+bool JackBackend::register_port(const engine::GraphPort& graph_port) {
+    const char* type = graph_port.kind == engine::PortKind::kAudio ? JACK_DEFAULT_AUDIO_TYPE
+                                                                    : JACK_DEFAULT_MIDI_TYPE;
+    const unsigned long flags =
+        graph_port.direction == engine::PortDirection::kInput ? JackPortIsInput : JackPortIsOutput;
+    jack_port_t* port = jack_port_register(client_, graph_port.name.c_str(), type, flags, 0);
+    if (port == nullptr) return false;
+    ports_.push_back({graph_port.name, graph_port.kind, graph_port.direction, graph_port.slot, port});
+    if (auto* slots = slots_for(graph_port.direction, graph_port.kind);
+        slots != nullptr && graph_port.slot < kMaxSlots) {
+        (*slots)[graph_port.slot].port.store(port, std::memory_order_release);
+    }
+    return true;
+}
+
+void JackBackend::sync_ports(const engine::Model& model) {
+    if (client_ == nullptr) return;  // start() registers everything on (re)connect
+    const auto same = [](const RegisteredPort& r, const engine::GraphPort& g) {
+        return r.name == g.name && r.kind == g.kind && r.direction == g.direction && r.slot == g.slot;
+    };
+    for (auto it = ports_.begin(); it != ports_.end();) {
+        const bool kept = std::any_of(model.graph_ports().begin(), model.graph_ports().end(),
+                                      [&](const engine::GraphPort& g) { return same(*it, g); });
+        if (kept) {
+            ++it;
+            continue;
+        }
+        if (auto* slots = slots_for(it->direction, it->kind); slots != nullptr && it->slot < kMaxSlots) {
+            (*slots)[it->slot].port.store(nullptr, std::memory_order_release);
+        }
+        retiring_.push_back({it->port, cycles() + kRetireAfterCycles});
+        connections_.erase(it->name);  // the user removed the port: forget its connections
+        it = ports_.erase(it);
+    }
+    for (const engine::GraphPort& g : model.graph_ports()) {
+        const bool present = std::any_of(ports_.begin(), ports_.end(),
+                                         [&](const RegisteredPort& r) { return same(r, g); });
+        if (!present) register_port(g);
+    }
+}
+
+bool JackBackend::connect_pair(const RegisteredPort& ours, const std::string& external) {
+    const std::string our_name = full_name(client_name_, ours.name);
+    const int rc = ours.direction == engine::PortDirection::kOutput
+                       ? jack_connect(client_, our_name.c_str(), external.c_str())
+                       : jack_connect(client_, external.c_str(), our_name.c_str());
+    return rc == 0 || rc == EEXIST;
+}
+
+bool JackBackend::connect_external(const std::string& our_port, const std::string& external,
+                                   std::string& error) {
+    const auto it = std::find_if(ports_.begin(), ports_.end(),
+                                 [&](const RegisteredPort& r) { return r.name == our_port; });
+    if (it == ports_.end()) {
+        error = "no graph port named '" + our_port + "'";
+        return false;
+    }
+    if (client_ != nullptr && !connect_pair(*it, external)) {
+        error = "JACK could not connect " + full_name(client_name_, our_port) + " and " + external +
+                " (does the port exist, and is it of the right kind and direction?)";
+        return false;
+    }
+    connections_[our_port].insert(external);  // remembered across server restarts
+    return true;
+}
+
+bool JackBackend::disconnect_external(const std::string& our_port, const std::string& external,
+                                      std::string& error) {
+    const auto it = std::find_if(ports_.begin(), ports_.end(),
+                                 [&](const RegisteredPort& r) { return r.name == our_port; });
+    if (it == ports_.end()) {
+        error = "no graph port named '" + our_port + "'";
+        return false;
+    }
+    connections_[our_port].erase(external);
+    if (client_ == nullptr) return true;
+    const std::string ours = full_name(client_name_, our_port);
+    const bool output = it->direction == engine::PortDirection::kOutput;
+    const int rc = output ? jack_disconnect(client_, ours.c_str(), external.c_str())
+                          : jack_disconnect(client_, external.c_str(), ours.c_str());
+    if (rc != 0) {
+        error = ours + " is not connected to " + external;
+        return false;
+    }
+    return true;
+}
+
+void JackBackend::make_connections() {
+    for (const auto& [port, targets] : config_.autoconnect) {
+        connections_[port].insert(targets.begin(), targets.end());
+    }
+    // A remembered connection whose peer is missing now stays remembered.
+    for (const RegisteredPort& port : ports_) {
+        const auto it = connections_.find(port.name);
+        if (it == connections_.end()) continue;
+        for (const std::string& target : it->second) connect_pair(port, target);
+    }
+}
+
+void JackBackend::refresh_connections() {
+    // What JACK reports now, plus remembered peers that do not exist at the
+    // moment: a peer client that quit is not a user's disconnect, and its
+    // connection is re-made when its port comes back.
+    for (const RegisteredPort& r : ports_) {
+        std::set<std::string> now;
+        if (const char** names = jack_port_get_all_connections(client_, r.port)) {
+            for (const char** name = names; *name != nullptr; ++name) now.insert(*name);
+            jack_free(names);
+        }
+        for (const std::string& target : connections_[r.name]) {
+            if (jack_port_by_name(client_, target.c_str()) == nullptr) now.insert(target);
+        }
+        connections_[r.name] = std::move(now);
+    }
+}
+
+void JackBackend::read_process_thread_sched() {
+    const jack_native_thread_t thread = jack_client_thread_id(client_);
+    sched_param param{};
+    int policy = 0;
+    if (pthread_getschedparam(thread, &policy, &param) == 0) {
+        process_thread_ = SchedInfo{policy, param.sched_priority};
+    }
+}
+
+void JackBackend::drop_client() {
+    for (SlotPort& slot : audio_inputs_) slot.port.store(nullptr, std::memory_order_release);
+    for (SlotPort& slot : audio_outputs_) slot.port.store(nullptr, std::memory_order_release);
+    if (client_ != nullptr) jack_client_close(client_);
+    client_ = nullptr;
+    ports_.clear();
+    retiring_.clear();
+    process_thread_.reset();
+}
+
+void JackBackend::close() {
+    if (client_ == nullptr) return;
+    jack_deactivate(client_);  // no process callback runs after this returns
+    for (const RegisteredPort& r : ports_) jack_port_unregister(client_, r.port);
+    for (const RetiringPort& r : retiring_) jack_port_unregister(client_, r.port);
+    ports_.clear();
+    retiring_.clear();
+    drop_client();
+}
+
+std::vector<BackendEvent> JackBackend::tick(std::chrono::steady_clock::time_point now,
+                                            const engine::Model& model) {
+    std::vector<BackendEvent> events;
+    if (client_ != nullptr && server_lost_.load(std::memory_order_acquire)) {
+        drop_client();
+        lost_ = true;
+        retry_delay_s_ = config_.reconnect_first_delay_s;
+        next_retry_ = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>(retry_delay_s_));
+        events.push_back({BackendEvent::Kind::kLost,
+                          "JACK server went away; the graph is kept, reconnecting"});
+    }
+    if (lost_ && engine_ != nullptr && now >= next_retry_) {
+        std::string error;
+        const double expected_rate = engine_->config().sample_rate;
+        if (open_client(error)) {
+            const double rate = sample_rate_.load(std::memory_order_acquire);
+            if (rate != expected_rate) {
+                events.push_back({BackendEvent::Kind::kSampleRateChanged,
+                                  "JACK is back at " + std::to_string(static_cast<int>(rate)) +
+                                      " Hz but the graph runs at " +
+                                      std::to_string(static_cast<int>(expected_rate)) +
+                                      " Hz; rtgraphd must restart to follow it"});
+                drop_client();
+            } else if (start(*engine_, model, error)) {
+                std::size_t restored = 0;
+                for (const auto& [port, targets] : connections_) restored += targets.size();
+                events.push_back({BackendEvent::Kind::kConnected,
+                                  "reconnected to JACK as '" + client_name_ + "': " +
+                                      std::to_string(ports_.size()) + " ports registered, " +
+                                      std::to_string(restored) + " external connections re-made"});
+            }
+        }
+        if (lost_) {
+            retry_delay_s_ = std::min(retry_delay_s_ * 2.0, config_.reconnect_max_delay_s);
+            next_retry_ = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    std::chrono::duration<double>(retry_delay_s_));
+            events.push_back({BackendEvent::Kind::kRetryFailed, error});
+        }
+    }
+    if (client_ == nullptr) return events;
+
+    const std::uint64_t cycle = cycles();
+    std::erase_if(retiring_, [&](const RetiringPort& r) {
+        if (cycle < r.after_cycle) return false;
+        jack_port_unregister(client_, r.port);
+        return true;
+    });
+    if (ports_appeared_.exchange(false, std::memory_order_acq_rel)) make_connections();
+    if (connections_changed_.exchange(false, std::memory_order_acq_rel)) refresh_connections();
+    if (!process_thread_ && cycle > 0) {
+        read_process_thread_sched();
+        if (process_thread_) {
+            events.push_back({BackendEvent::Kind::kInfo,
+                              "JACK process thread runs " + process_thread_->describe()});
+        }
+    }
+    const std::uint32_t period = period_.load(std::memory_order_acquire);
+    if (period != reported_period_) {
+        if (reported_period_ != 0) {
+            events.push_back({BackendEvent::Kind::kPeriodChanged,
+                              "JACK period changed from " + std::to_string(reported_period_) +
+                                  " to " + std::to_string(period) + " frames"});
+        }
+        reported_period_ = period;
+    }
+    return events;
+}
+
+BackendFigures JackBackend::figures() const {
+    BackendFigures figures;
+    figures.connected = client_ != nullptr;
+    figures.client_name = client_name_;
+    figures.sample_rate = sample_rate_.load(std::memory_order_acquire);
+    figures.period = period_.load(std::memory_order_acquire);
+    figures.jack_dsp_load = client_ != nullptr ? jack_cpu_load(client_) : 0.0;
+    figures.xruns = xruns_.load(std::memory_order_relaxed);
+    figures.cycles = cycles();
+    figures.deadline_misses = deadline_misses_.load(std::memory_order_relaxed);
+    figures.process_thread = process_thread_;
+    return figures;
+}
+
+}  // namespace rtgraph::backend
