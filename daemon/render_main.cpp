@@ -29,7 +29,7 @@ void usage() {
     std::puts(
         "usage: rtgraph-render [--patch FILE] [--out FILE.wav] [--seconds S] [--rate HZ]\n"
         "                      [--block FRAMES] [--channels N]\n"
-        "Renders a patch script offline. Graph outputs 0..N-1 become the WAV's channels.");
+        "Renders a patch script offline. Graph outputs out_1..out_N become the WAV's channels.");
 }
 
 bool parse_options(int argc, char** argv, Options& options) {
@@ -93,6 +93,18 @@ int main(int argc, char** argv) {
     config.sample_rate = options.rate;
     config.max_block = options.block;
     engine::Engine engine(config, registry);
+
+    // Graph outputs out_1..out_N become the WAV's channels, as the daemon's
+    // configured ports become JACK ports.
+    std::vector<engine::Edit> ports;
+    for (std::uint32_t c = 1; c <= options.channels; ++c) {
+        ports.push_back(engine::AddGraphPort{"out_" + std::to_string(c), engine::PortKind::kAudio,
+                                             engine::PortDirection::kOutput});
+    }
+    if (const engine::ApplyResult result = engine.apply(ports); !result.ok()) {
+        std::fprintf(stderr, "rtgraph-render: %s\n", result.error.message.c_str());
+        return 1;
+    }
 
     for (const control::ScriptTransaction& transaction : script.transactions) {
         if (transaction.edits.empty()) continue;

@@ -1,0 +1,76 @@
+// Daemon: wires configuration, the JACK backend, the engine, telemetry,
+// signals and systemd notification around one poll loop.
+//
+// Threads: run() is the control thread (it also does housekeeping: freeing
+// retired programs, draining telemetry). The JACK process thread runs the
+// engine; JACK's notification threads only set atomics in the backend.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "rtgraph/backend/jack_backend.hpp"
+#include "rtgraph/backend/worker_pool.hpp"
+#include "rtgraph/config/daemon_config.hpp"
+#include "rtgraph/engine/engine.hpp"
+#include "rtgraph/engine/node_registry.hpp"
+#include "rtgraph/service/service_notifier.hpp"
+#include "telemetry_reporter.hpp"
+
+namespace rtgraph::daemon {
+
+// Exit codes, following sysexits.h where one fits.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 64;     // EX_USAGE: bad command line
+inline constexpr int kExitTempFail = 75;  // EX_TEMPFAIL: restart to follow JACK
+inline constexpr int kExitConfig = 78;    // EX_CONFIG: bad configuration or patch
+
+class Daemon {
+public:
+    Daemon(config::DaemonConfig config, config::CommandLine command_line);
+    ~Daemon();
+
+    // [nrt] Runs until SIGTERM/SIGINT or a fatal error; returns the exit code.
+    int run();
+
+private:
+    using Clock = std::chrono::steady_clock;
+
+    bool setup_signals();
+    void try_first_connect(Clock::time_point now);
+    bool build_graph();
+    void tick(Clock::time_point now);
+    void check_progress(Clock::time_point now);
+    void report_status(Clock::time_point now);
+    void reload_config();
+    void shutdown();
+
+    config::DaemonConfig config_;
+    config::CommandLine command_line_;
+    engine::NodeRegistry registry_;
+    std::unique_ptr<engine::Engine> engine_;
+    backend::JackBackend backend_;
+    std::unique_ptr<backend::WorkerPool> workers_;
+    service::ServiceNotifier notifier_;
+    TelemetryReporter telemetry_;
+
+    int signal_fd_ = -1;
+    int timer_fd_ = -1;
+    int exit_code_ = -1;  // set when the loop must end
+
+    Clock::time_point next_connect_try_{};
+    double connect_delay_s_ = 0.25;
+    bool said_waiting_ = false;
+
+    std::uint64_t last_cycles_ = 0;
+    Clock::time_point last_progress_{};
+    bool stalled_ = false;
+    bool realtime_warned_ = false;
+    Clock::time_point next_status_{};
+    Clock::time_point next_watchdog_{};
+    std::optional<std::chrono::microseconds> watchdog_interval_;
+};
+
+}  // namespace rtgraph::daemon

@@ -1,0 +1,45 @@
+// TelemetryReporter: turns the audio thread's telemetry records into log
+// lines and status figures.
+//
+// Threads: housekeeping (the daemon's control loop) only. The audio thread
+// never formats or logs; it writes records, and this is where they become
+// words, rate-limited so a misbehaving node cannot flood the journal.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+
+#include "rtgraph/engine/model.hpp"
+#include "rtgraph/rt/telemetry.hpp"
+
+namespace rtgraph::daemon {
+
+struct LoadFigures {
+    double max_load = 0.0;   // share of the period used by the busiest block, last window
+    double mean_load = 0.0;  // average share over the last window
+    double max_block_us = 0.0;
+    std::uint64_t deadline_misses = 0;
+    std::uint64_t nonfinite_reports = 0;
+};
+
+class TelemetryReporter {
+public:
+    // [nrt] Takes one record; `model` names the nodes it mentions.
+    void consume(const rt::TelemetryRecord& record, const engine::Model& model,
+                 std::chrono::steady_clock::time_point now);
+
+    // [nrt] Logs what was held back by rate limits, at most every few seconds.
+    void flush(std::chrono::steady_clock::time_point now);
+
+    const LoadFigures& figures() const { return figures_; }
+
+private:
+    LoadFigures figures_;
+    std::uint64_t misses_unreported_ = 0;
+    std::chrono::steady_clock::time_point last_miss_log_{};
+    std::map<std::uint32_t, std::chrono::steady_clock::time_point> last_nonfinite_log_;
+    std::map<std::uint32_t, std::uint64_t> nonfinite_unreported_;
+};
+
+}  // namespace rtgraph::daemon
