@@ -334,7 +334,13 @@ void Daemon::reload_config() {
 
 void Daemon::shutdown() {
     notifier_.stopping();
-    backend_.close();  // deactivates (no more process calls), unregisters ports
+    if (stalled_ && backend_.connected()) {
+        spdlog::warn("JACK server is not responding: exiting without deregistering; it drops "
+                     "this client when it runs again");
+        backend_.abandon();
+    } else {
+        backend_.close();  // deactivates (no more process calls), unregisters ports
+    }
     workers_.reset();
     if (engine_) engine_->collect_garbage();
     spdlog::info("rtgraphd stopped");

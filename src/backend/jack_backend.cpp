@@ -311,6 +311,12 @@ void JackBackend::close() {
     drop_client();
 }
 
+void JackBackend::abandon() {
+    client_ = nullptr;  // leaked on purpose: the process is about to exit
+    ports_.clear();
+    retiring_.clear();
+}
+
 std::vector<BackendEvent> JackBackend::tick(std::chrono::steady_clock::time_point now,
                                             const engine::Model& model) {
     std::vector<BackendEvent> events;

@@ -95,6 +95,11 @@ public:
     // [nrt] Deactivates, unregisters every port and closes the client.
     void close();
 
+    // [nrt] Forgets the client without a word to the server, for exiting while
+    // the server does not answer (a stopped or hung jackd would block close()
+    // forever). The server drops the dead client once it runs again.
+    void abandon();
+
     // [nrt] Registers JACK ports for graph ports new in `model` and retires
     // ports whose graph port is gone.
     void sync_ports(const engine::Model& model);
