@@ -122,12 +122,20 @@ bool parse_command(std::string_view line, engine::Edit& edit, std::string& error
     } else if (verb == "unport") {
         if (!expect_count(w, 2, 2, "unport NAME", error)) return false;
         edit = RemoveGraphPort{s(w[1])};
+    } else if (verb == "bypass") {
+        if (!expect_count(w, 3, 3, "bypass NAME on|off", error)) return false;
+        if (w[2] != "on" && w[2] != "off") {
+            error = "bypass takes 'on' or 'off', got '" + s(w[2]) + "'";
+            return false;
+        }
+        edit = BypassNode{s(w[1]), w[2] == "on"};
     } else if (verb == "clear") {
         if (!expect_count(w, 1, 1, "clear", error)) return false;
         edit = ClearGraph{};
     } else {
         error = "unknown command '" + s(verb) +
-                "' (known: add remove rename connect disconnect edge-gain set port unport clear)";
+                "' (known: add remove rename connect disconnect edge-gain set port unport bypass "
+                "clear)";
         return false;
     }
     return true;
@@ -190,6 +198,7 @@ std::string write_patch_script(const engine::Model& model) {
             out += " " + node.type->params[i].name + "=" + number(node.params[i]);
         }
         out += "\n";
+        if (node.bypassed) out += "bypass " + node.name + " on\n";
     }
     for (const ModelEdge& edge : model.edges()) {
         out += "connect " + model.describe(edge.source) + " " + model.describe(edge.destination);

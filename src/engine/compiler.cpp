@@ -97,6 +97,7 @@ std::unique_ptr<Program> compile_program(const CompileRequest& request,
 
     std::unordered_map<NodeId, const CompileNode*> nodes_by_id;
     for (const CompileNode& node : request.nodes) nodes_by_id.emplace(node.id, &node);
+    const auto step_bypass = [&](NodeId id) { return nodes_by_id.at(id)->bypassed; };
 
     std::vector<bool> edge_kept;
     const std::vector<NodeId> order = order_nodes(request, edge_kept);
@@ -126,17 +127,17 @@ std::unique_ptr<Program> compile_program(const CompileRequest& request,
     // Steps in order: graph inputs, nodes, graph outputs.
     std::vector<ProgramStep>& steps = program->steps;
     for (const auto& [slot, used] : graph_input_slots) {
-        steps.push_back(ProgramStep{StepKind::kGraphInput, nullptr, slot, 0, 0, 0, 1});
+        steps.push_back(ProgramStep{StepKind::kGraphInput, nullptr, slot, 0, 0, 0, 1, false});
     }
     for (NodeId id : order) {
         Node* node = nodes_by_id.at(id)->node.get();
         const NodeTypeInfo& type = node->type();
         steps.push_back(ProgramStep{StepKind::kNode, node, 0, 0,
                                     type.audio_count(PortDirection::kInput), 0,
-                                    type.audio_count(PortDirection::kOutput)});
+                                    type.audio_count(PortDirection::kOutput), step_bypass(id)});
     }
     for (const auto& [slot, used] : graph_output_slots) {
-        steps.push_back(ProgramStep{StepKind::kGraphOutput, nullptr, slot, 0, 1, 0, 0});
+        steps.push_back(ProgramStep{StepKind::kGraphOutput, nullptr, slot, 0, 1, 0, 0, false});
     }
 
     // Which step produces each source, and the last step that reads it.

@@ -187,8 +187,10 @@ bool Engine::publish_program(std::uint64_t frame) {
     const double fade_frames = config_.fade_ms * config_.sample_rate / 1000.0;
     request.fade_step = fade_frames >= 1.0 ? static_cast<float>(1.0 / fade_frames) : kInstantFadeStep;
     request.generation = generation_ + 1;
-    for (const auto& [id, node] : instances_) request.nodes.push_back({id, node});
-    for (const auto& [id, node] : fading_nodes_) request.nodes.push_back({id, node});
+    for (const auto& [id, node] : instances_) {
+        request.nodes.push_back({id, node, model_.node(id)->bypassed});
+    }
+    for (const auto& [id, node] : fading_nodes_) request.nodes.push_back({id, node, false});
     for (const ModelEdge& edge : model_.edges()) {
         const auto state = edge_states_.at(EdgeKey{edge.source, edge.destination});
         request.edges.push_back(compile_edge(model_, edge, edge.gain, state));

@@ -212,6 +212,7 @@ void Executor::run_node(const ProgramStep& step, std::uint32_t nframes) noexcept
     }
     step.node->process(ProcessBlock{program.input_pointers.data(), program.output_pointers.data(),
                                     nframes, frame_, &telemetry_});
+    if (step.bypass || step.node->bypass_mix() != 0.0f) apply_bypass(step, nframes);
     bool finite = true;
     for (std::uint32_t o = 0; o < step.output_count; ++o) {
         finite = finite && kernels::all_finite(program.output_pointers[o], nframes);
@@ -225,6 +226,30 @@ void Executor::run_node(const ProgramStep& step, std::uint32_t nframes) noexcept
     step.node->reset();
     counters_.nonfinite_blocks.fetch_add(1, std::memory_order_relaxed);
     telemetry_.write({rt::TelemetryKind::kNodeNonFinite, 0, step.node->id(), frame_, {}});
+}
+
+void Executor::apply_bypass(const ProgramStep& step, std::uint32_t nframes) noexcept {
+    Program& program = *current_;
+    const float target = step.bypass ? 1.0f : 0.0f;
+    const float start = step.node->bypass_mix();
+    float mix = start;
+    for (std::uint32_t o = 0; o < step.output_count; ++o) {
+        float* out = program.output_pointers[o];
+        const float* dry = o < step.input_count ? program.input_pointers[o]
+                                                : program.buffers[program.silence_buffer];
+        mix = start;
+        if (mix == target) {  // settled fully bypassed
+            std::memcpy(out, dry, nframes * sizeof(float));
+            continue;
+        }
+        for (std::uint32_t i = 0; i < nframes; ++i) {
+            mix = mix < target ? std::min(mix + program.fade_step, target)
+                               : std::max(mix - program.fade_step, target);
+            out[i] += mix * (dry[i] - out[i]);
+        }
+    }
+    if (mix != target) fading_ = true;
+    step.node->bypass_mix() = step.output_count > 0 ? mix : target;
 }
 
 void Executor::run_steps(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept {

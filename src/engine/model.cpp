@@ -65,6 +65,7 @@ Error Model::apply(const Edit& edit, EditOutcome& outcome) {
             if constexpr (std::is_same_v<T, SetParam>) return set_param(e, outcome);
             if constexpr (std::is_same_v<T, AddGraphPort>) return add_graph_port(e);
             if constexpr (std::is_same_v<T, RemoveGraphPort>) return remove_graph_port(e, outcome);
+            if constexpr (std::is_same_v<T, BypassNode>) return bypass_node(e);
             if constexpr (std::is_same_v<T, ClearGraph>) {
                 clear(outcome);
                 return Error{};
@@ -152,6 +153,13 @@ Error Model::remove_node(const RemoveNode& edit, EditOutcome& outcome) {
     outcome.removed_nodes.push_back(id);
     names_.erase(found->name);
     nodes_.erase(id);
+    return {};
+}
+
+Error Model::bypass_node(const BypassNode& edit) {
+    const auto it = names_.find(edit.name);
+    if (it == names_.end()) return fail(ErrorCode::kUnknownNode, "no node named '" + edit.name + "'");
+    nodes_.at(it->second).bypassed = edit.bypassed;
     return {};
 }
 

@@ -423,3 +423,38 @@ TEST(EngineTest, TransactionWithOneBadEditChangesNothing) {
 
 }  // namespace
 }  // namespace rtgraph::engine
+
+namespace rtgraph::engine {
+namespace {
+
+TEST(BypassTest, CrossfadesToTheInputAndBackWithoutAClick) {
+    EngineRig rig(config_with(64));
+    rig.script("port out out_1\nadd sine osc freq=440 amp=0.5\nadd gain g gain=0.25\n"
+               "connect osc:out g:in\nconnect g:out graph:out_1\n");
+    // Switch near the sine's peaks (a quarter period after a zero), where a
+    // hard switch would jump by 0.75 * 0.5.
+    rig.apply_ok({BypassNode{"g", true}}, 4827);
+    rig.apply_ok({BypassNode{"g", false}}, 9627);
+    rig.driver.render(14400, 64);
+    const std::span<const float> out = rig.out();
+    const auto sine = [](std::uint64_t n) {
+        return 0.5 * std::sin(2.0 * std::numbers::pi * 440.0 * static_cast<double>(n) / kRate);
+    };
+    // Before: the gain's output; from 5 ms after the bypass: the dry input exactly.
+    EXPECT_NEAR(out[4826], 0.25 * sine(4826), 1e-5);
+    for (std::uint64_t n = 4827 + 240; n < 9627; ++n) ASSERT_NEAR(out[n], sine(n), 1e-5) << n;
+    for (std::uint64_t n = 9627 + 240; n < 14400; ++n) ASSERT_NEAR(out[n], 0.25 * sine(n), 1e-5) << n;
+    // The crossfade is no steeper than the sine itself plus the fade's slope.
+    const double bound = 0.5 * 2.0 * std::numbers::pi * 440.0 / kRate + 0.5 * 0.75 / 240.0;
+    EXPECT_LE(test_support::max_jump(out.subspan(4700, 9800)), bound);
+    EXPECT_FALSE(rig.engine->model().find_node("g")->bypassed);
+}
+
+TEST(BypassTest, UnknownNodeIsRefused) {
+    EngineRig rig(config_with(64));
+    const ApplyResult result = rig.engine->apply(BypassNode{"ghost", true});
+    EXPECT_EQ(result.error.code, ErrorCode::kUnknownNode);
+}
+
+}  // namespace
+}  // namespace rtgraph::engine

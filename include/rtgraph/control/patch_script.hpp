@@ -6,7 +6,7 @@
 //   add TYPE NAME [PARAM=VALUE ...]     remove NAME        rename NAME NEW_NAME
 //   connect SRC DST [GAIN]              disconnect SRC DST edge-gain SRC DST GAIN
 //   set NODE PARAM VALUE [RAMP_MS]      port in|out NAME [audio|midi]
-//   unport NAME                         clear
+//   unport NAME                         clear              bypass NAME on|off
 //   at SECONDS      (the commands after it form one transaction at that time)
 //
 // '#' starts a comment. Endpoints are node:port or graph:port.

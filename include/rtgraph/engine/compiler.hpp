@@ -19,6 +19,7 @@ namespace rtgraph::engine {
 struct CompileNode {
     NodeId id = kNoNode;
     std::shared_ptr<Node> node;
+    bool bypassed = false;
 };
 
 struct CompileEdge {

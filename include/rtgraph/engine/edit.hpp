@@ -64,10 +64,18 @@ struct RemoveGraphPort {
     std::string name;
 };
 
+// Bypassed, a node's outputs carry its inputs (output k = input k, silence
+// where it has no such input), crossfaded over the fade time. The node keeps
+// running, so turning bypass off again is seamless.
+struct BypassNode {
+    std::string name;
+    bool bypassed = true;
+};
+
 struct ClearGraph {};
 
 using Edit = std::variant<AddNode, RemoveNode, RenameNode, Connect, Disconnect, SetEdgeGain,
-                          SetParam, AddGraphPort, RemoveGraphPort, ClearGraph>;
+                          SetParam, AddGraphPort, RemoveGraphPort, BypassNode, ClearGraph>;
 
 // True for edits that change the graph's structure (and so need a new Program);
 // parameter changes travel as events and never rebuild the graph.

@@ -65,6 +65,7 @@ private:
     void run_steps(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept
         RTGRAPH_NONBLOCKING;
     void run_node(const ProgramStep& step, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
+    void apply_bypass(const ProgramStep& step, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
     const float* mix_input(const ProgramInput& input, std::uint32_t scratch,
                            std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
 

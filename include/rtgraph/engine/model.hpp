@@ -38,6 +38,7 @@ struct ModelNode {
     std::string name;
     const NodeTypeInfo* type = nullptr;
     std::vector<float> params;  // one per type->params, clamped
+    bool bypassed = false;
 };
 
 struct GraphPort {
@@ -115,6 +116,7 @@ private:
     Error set_param(const SetParam& edit, EditOutcome& outcome);
     Error add_graph_port(const AddGraphPort& edit);
     Error remove_graph_port(const RemoveGraphPort& edit, EditOutcome& outcome);
+    Error bypass_node(const BypassNode& edit);
     void clear(EditOutcome& outcome);
 
     std::vector<NodeLink> node_links() const;

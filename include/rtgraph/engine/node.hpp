@@ -69,6 +69,10 @@ public:
         return static_cast<std::uint32_t>(params_.size());
     }
 
+    // [rt] How far the outputs are crossfaded towards the inputs (0 = the
+    // node's own output, 1 = fully bypassed). Owned by the executor.
+    float& bypass_mix() noexcept { return bypass_mix_; }
+
 protected:
     // Called by set_param after the target changed; nodes that derive
     // coefficients from parameters can mark them dirty here. [rt] wait-free.
@@ -79,6 +83,7 @@ private:
     PrepareSpec spec_;
     NodeId id_ = kNoNode;
     std::vector<SmoothedParam> params_;
+    float bypass_mix_ = 0.0f;
 };
 
 }  // namespace rtgraph::engine

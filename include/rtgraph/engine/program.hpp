@@ -43,6 +43,7 @@ struct ProgramStep {
     std::uint32_t input_count;
     std::uint32_t first_output;  // into Program::output_buffers
     std::uint32_t output_count;
+    bool bypass;  // kNode: outputs crossfade to the inputs
 };
 
 struct Program {
