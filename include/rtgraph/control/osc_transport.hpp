@@ -1,0 +1,185 @@
+// OscTransport: rtgraphd's own OSC sockets. UDP and TCP (normally on the same
+// port number) and an optional UNIX-domain stream socket, each bound exactly
+// where the config says, handing whole raw packets to the OSC parser and
+// sending replies back the way each request came.
+//
+// Threads: the control thread only (the daemon's poll() loop). Nothing here is
+// thread-safe and nothing is real-time safe: every function may allocate and
+// makes syscalls ([nrt] throughout). No function ever blocks: every socket is
+// non-blocking, and a peer that cannot keep up is disconnected, not waited on.
+//
+// Why not liblo: its servers listen on every interface even when asked for
+// 127.0.0.1 (liblo issue #113) and its parser has heap over-reads. Here a
+// packet reaches the caller only whole, from an allowed peer, and at most
+// max_packet bytes long; what a peer sends can never crash the daemon.
+//
+// Framing:
+//   UDP        one datagram = one packet.
+//   TCP, UNIX  OSC 1.0 stream framing (liblo's TCP default): each packet is
+//              preceded by its size as a big-endian int32. A size <= 0 or
+//              > max_packet is a bad frame: the client is disconnected and
+//              counted. OSC 1.1 SLIP framing is not supported: a stream whose
+//              header starts with a byte >= 0x80 (SLIP's END is 0xC0) can only
+//              be a negative size, so the client is closed as soon as that
+//              first byte arrives, counted as a bad frame.
+//
+// Access: UDP datagrams and TCP connections from outside `allow` are dropped or
+// closed at once and counted. UNIX peers are always allowed: the socket file's
+// mode (0660) and its directory guard them.
+#pragma once
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace rtgraph::control {
+
+class IpAllowlist;
+
+struct OscTransportConfig {
+    std::string bind_address = "127.0.0.1";  // numeric IPv4 or IPv6 ("fe80::1%eth0" too)
+    int udp_port = 7711;                     // 0: no UDP
+    int tcp_port = 7711;                     // 0: no TCP
+    std::string unix_socket;                 // empty: none; else a path
+    std::vector<std::string> allow = {"127.0.0.1/32", "::1/128"};  // CIDR networks
+    std::size_t max_packet = 65536;           // larger packets and frames are refused
+    std::size_t max_stream_clients = 64;      // TCP and UNIX clients together
+    std::size_t max_stream_buffer = 1 << 20;  // unsent reply bytes queued per client
+    int udp_receive_buffer = 4 << 20;         // SO_RCVBUF request; <= 0: the kernel's default
+    // Tests: bind the enabled UDP/TCP sockets to a port the kernel picks (the
+    // nonzero port values only say "on"). With both on, TCP binds first and UDP
+    // takes the same number (retried with a new one if that is taken).
+    bool ephemeral_ports = false;
+};
+
+struct OscPeer {
+    enum class Kind { kUdp, kTcp, kUnix };
+    Kind kind = Kind::kUdp;
+    std::uint64_t connection = 0;  // stream connection id (1, 2, ...); 0 for UDP
+    sockaddr_storage address{};    // UDP/TCP: the peer's address; UNIX: as accept() gave it
+    socklen_t address_length = 0;
+
+    // [nrt] "udp 127.0.0.1:50000", "tcp [::1]:4000 #3", "unix #5".
+    std::string describe() const;
+};
+
+struct OscTransportStats {
+    std::uint64_t packets = 0;                 // delivered to on_packet
+    std::uint64_t dropped_not_allowed = 0;     // datagrams and connections outside `allow`
+    std::uint64_t dropped_oversize = 0;        // datagrams larger than max_packet
+    std::uint64_t dropped_bad_frame = 0;       // empty datagrams; streams cut off for a bad frame
+    std::uint64_t stream_clients_refused = 0;  // over max_stream_clients (or out of fds)
+    std::uint64_t stream_clients_overflowed = 0;  // cut off: replies queued past max_stream_buffer
+    std::uint64_t send_failures = 0;              // send() calls that returned false
+    std::size_t stream_clients = 0;               // connected now
+};
+
+class OscTransport {
+  public:
+    using PacketHandler =
+        std::function<void(std::span<const std::uint8_t> packet, const OscPeer& peer)>;
+
+    OscTransport();
+    ~OscTransport();  // close()
+    OscTransport(const OscTransport&) = delete;
+    OscTransport& operator=(const OscTransport&) = delete;
+
+    // [nrt] Closes whatever was open, resets the stats, then opens the sockets
+    // `config` asks for. UDP/TCP bind exactly bind_address (IPv6: IPV6_V6ONLY,
+    // so "::" does not take IPv4 too); TCP sets SO_REUSEADDR (a restart is not
+    // refused by old TIME_WAIT connections), UDP does not (two daemons must not
+    // share a port). The UNIX socket: an existing file at the path is replaced
+    // only when it is a socket nobody listens on (connect() -> ECONNREFUSED);
+    // a live one is "already in use", anything else is refused, never deleted.
+    // The new file gets mode 0660 before it accepts anyone, and close()
+    // removes it. False with `error` set (nothing left open) on failure.
+    bool open(const OscTransportConfig& config, std::string& error);
+
+    // [nrt] Closes every socket and client; removes the UNIX socket file if it
+    // is still the one open() made. Stats stay readable. Safe to call twice.
+    void close();
+
+    bool is_open() const;
+    int udp_port() const { return udp_port_; }  // bound port; 0 when UDP is off
+    int tcp_port() const { return tcp_port_; }  // bound port; 0 when TCP is off
+    // SO_RCVBUF as the kernel reports it (its doubled figure, capped by
+    // net.core.rmem_max unless the process has CAP_NET_ADMIN); 0 when UDP is off.
+    int udp_receive_buffer() const { return udp_receive_buffer_; }
+
+    // [nrt] Replaces the allowlist (SIGHUP reload of osc.allow). Connected TCP
+    // clients outside the new list are disconnected and counted in
+    // dropped_not_allowed. On a bad entry: false, `error` set, nothing changed.
+    bool set_allow(const std::vector<std::string>& allow, std::string& error);
+
+    // [nrt] Appends the fds to poll: the UDP socket, the listening sockets and
+    // every stream client, each with POLLIN, and POLLOUT for a client with
+    // queued reply bytes. The set changes as clients come and go, and after
+    // each service() or send(), so rebuild it before every poll().
+    void append_poll_fds(std::vector<pollfd>& fds) const;
+
+    // [nrt] Does everything that is ready without blocking (revents are not
+    // needed: every socket is tried): accepts stream clients, flushes queued
+    // replies, reads datagrams and stream bytes, and calls on_packet for each
+    // complete packet from an allowed peer, in arrival order per peer. The
+    // span is valid only during the call. on_packet may call send() (a reply
+    // to any peer) but not open(), close() or service().
+    // Fairness: at most kMaxDatagramsPerService datagrams and
+    // kMaxStreamBytesPerService bytes per client are read per call; what is
+    // left keeps its fd readable, so the next poll() returns at once.
+    void service(const PacketHandler& on_packet);
+
+    // [nrt] Sends one packet to `peer`. UDP: one sendto() from the bound
+    // socket; false if the kernel refuses it now (full buffer: UDP is lossy).
+    // Stream: a big-endian int32 size and the packet; what the socket does not
+    // take at once is queued and flushed by service(). A client whose queue
+    // would pass max_stream_buffer is disconnected (stream_clients_overflowed)
+    // and false is returned; so is false for a client that has gone, an empty
+    // packet, or a kind whose socket is off. Every false counts a send_failure.
+    bool send(const OscPeer& peer, std::span<const std::uint8_t> packet);
+
+    const OscTransportStats& stats() const { return stats_; }
+
+    static constexpr std::size_t kMaxDatagramsPerService = 512;
+    static constexpr std::size_t kMaxStreamBytesPerService = 256 * 1024;
+
+  private:
+    struct StreamClient;
+
+    bool open_network(const OscTransportConfig& config, std::string& error);
+    bool open_unix(const std::string& path, std::string& error);
+    void accept_clients(int listen_fd, OscPeer::Kind kind);
+    void read_datagrams(const PacketHandler& on_packet);
+    void read_stream(StreamClient& client, const PacketHandler& on_packet);
+    bool flush(StreamClient& client);
+    void drop_client(StreamClient& client, bool abortive);
+    void remove_dropped_clients();
+    StreamClient* find_client(std::uint64_t connection);
+    bool send_stream(StreamClient& client, std::span<const std::uint8_t> packet);
+
+    OscTransportConfig config_;
+    std::unique_ptr<IpAllowlist> allowlist_;
+    int udp_fd_ = -1;
+    int tcp_fd_ = -1;
+    int unix_fd_ = -1;
+    int spare_fd_ = -1;  // /dev/null, given up to accept-and-refuse when out of fds
+    int udp_port_ = 0;
+    int tcp_port_ = 0;
+    int udp_receive_buffer_ = 0;
+    std::string unix_path_;  // the file open() bound, removed by close()
+    std::uint64_t unix_device_ = 0;
+    std::uint64_t unix_inode_ = 0;
+    std::vector<std::uint8_t> datagram_;
+    std::vector<std::unique_ptr<StreamClient>> clients_;
+    std::uint64_t next_connection_ = 1;
+    OscTransportStats stats_;
+};
+
+}  // namespace rtgraph::control
