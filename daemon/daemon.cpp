@@ -15,6 +15,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
+#include "rtgraph/control/osc_packet.hpp"
 #include "rtgraph/control/patch_script.hpp"
 
 namespace rtgraph::daemon {
@@ -86,10 +89,13 @@ int Daemon::run() {
         }
     }
     watchdog_interval_ = notifier_.watchdog_interval();
+    if (!open_control_port()) return kExitFailure;
 
+    std::vector<pollfd> fds;
     while (exit_code_ < 0) {
-        pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {timer_fd_, POLLIN, 0}};
-        if (poll(fds, 2, -1) < 0 && errno != EINTR) {
+        fds.assign({{signal_fd_, POLLIN, 0}, {timer_fd_, POLLIN, 0}});
+        transport_.append_poll_fds(fds);
+        if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
             spdlog::critical("poll failed: {}", std::strerror(errno));
             exit_code_ = kExitFailure;
             break;
@@ -105,11 +111,13 @@ int Daemon::run() {
                 }
             }
         }
+        serve_requests();
         if (fds[1].revents & POLLIN) {
             std::uint64_t expirations = 0;
             [[maybe_unused]] const auto n = read(timer_fd_, &expirations, sizeof expirations);
             tick(Clock::now());
         }
+        send_all();
     }
     shutdown();
     return exit_code_;
@@ -157,6 +165,7 @@ void Daemon::try_first_connect(Clock::time_point now) {
         }
     }
     last_progress_ = now;
+    router_ = std::make_unique<control::CommandRouter>(*engine_, *this, RTGRAPH_VERSION);
     spdlog::info("rtgraphd ready: JACK client '{}' on server '{}', {:.0f} Hz, {} frames, "
                  "{} node(s), ports: {}",
                  figures.client_name,
@@ -257,10 +266,150 @@ void Daemon::tick(Clock::time_point now) {
     engine_->maintain();
     engine_->collect_garbage();
     rt::TelemetryRecord record;
-    while (engine_->read_telemetry(record)) telemetry_.consume(record, engine_->model(), now);
+    const auto meter_interval = config_.osc.meter_rate_hz > 0
+                                    ? seconds(1.0 / config_.osc.meter_rate_hz)
+                                    : Clock::duration::max();
+    while (engine_->read_telemetry(record)) {
+        telemetry_.consume(record, engine_->model(), now);
+        if (record.kind != rt::TelemetryKind::kMeter || !router_ || config_.osc.meter_rate_hz <= 0) continue;
+        auto& last = last_meter_[record.source];
+        const engine::ModelNode* node = engine_->model().node(record.source);
+        if (node == nullptr || now - last < meter_interval) continue;
+        last = now;
+        router_->notify("meter", control::OscMessage{"/notify/meter",
+                                                     {{'s', node->name}, {'f', record.values[0]},
+                                                      {'f', record.values[1]}}},
+                        outgoing_);
+    }
+    if (router_) {
+        router_->poll(outgoing_);
+        notify_changes(now);
+    }
     telemetry_.flush(now);
     check_progress(now);
     report_status(now);
+}
+
+bool Daemon::open_control_port() {
+    control::OscTransportConfig osc;
+    osc.bind_address = config_.osc.bind_address;
+    osc.udp_port = config_.osc.udp_port;
+    osc.tcp_port = config_.osc.tcp_port;
+    osc.unix_socket = config_.osc.unix_socket;
+    osc.allow = config_.osc.allow;
+    std::string error;
+    if (!transport_.open(osc, error)) {
+        spdlog::critical("cannot open the OSC control port: {}", error);
+        return false;
+    }
+    spdlog::info("OSC control on {} (udp {}, tcp {}){}", config_.osc.bind_address,
+                 transport_.udp_port(), transport_.tcp_port(),
+                 config_.osc.unix_socket.empty() ? "" : ", unix " + config_.osc.unix_socket);
+    return true;
+}
+
+void Daemon::serve_requests() {
+    transport_.service([this](std::span<const std::uint8_t> bytes, const control::OscPeer& peer) {
+        control::OscPacket packet;
+        std::string error;
+        if (!control::parse_osc_packet(bytes, packet, error)) {
+            if (router_) {
+                router_->reject_malformed(error, peer, outgoing_);
+            } else {
+                outgoing_.push_back({peer, control::OscMessage{"/error", {{'i', 0}, {'s', std::string()},
+                                                                          {'s', std::string("malformed_packet")},
+                                                                          {'s', error}}}});
+            }
+            return;
+        }
+        if (router_) {
+            router_->handle(packet, peer, outgoing_);
+            return;
+        }
+        for (const control::OscMessage& message : packet.messages) {
+            outgoing_.push_back({peer, control::OscMessage{"/error", {{'i', 0}, {'s', message.address},
+                                                                      {'s', std::string("not_ready")},
+                                                                      {'s', std::string("rtgraphd is waiting for the JACK server")}}}});
+        }
+    });
+}
+
+void Daemon::send_all() {
+    for (const control::Outgoing& item : outgoing_) {
+        transport_.send(item.peer, control::encode_osc_message(item.message));
+    }
+    outgoing_.clear();
+}
+
+void Daemon::notify_changes(Clock::time_point) {
+    const backend::BackendFigures figures = backend_.figures();
+    if (figures.xruns != notified_xruns_) {
+        notified_xruns_ = figures.xruns;
+        router_->notify("xrun", control::OscMessage{"/notify/xrun",
+                                                    {{'h', static_cast<std::int64_t>(figures.xruns)}}},
+                        outgoing_);
+    }
+    if (figures.connected != notified_connected_) {
+        notified_connected_ = figures.connected;
+        router_->notify("status", control::OscMessage{"/notify/status",
+                                                      {{'s', std::string(figures.connected ? "jack_connected"
+                                                                                           : "jack_lost")}}},
+                        outgoing_);
+    }
+}
+
+bool Daemon::connect_external(const std::string& graph_port, const std::string& external,
+                              std::string& error) {
+    return backend_.connect_external(graph_port, external, error);
+}
+
+bool Daemon::disconnect_external(const std::string& graph_port, const std::string& external,
+                                 std::string& error) {
+    return backend_.disconnect_external(graph_port, external, error);
+}
+
+void Daemon::graph_ports_changed() { backend_.sync_ports(engine_->model()); }
+
+std::uint64_t Daemon::frame_for_time(control::OscTimetag time, std::int64_t& late_frames) {
+    // NTP time (seconds since 1900, 32.32 fixed point) against the wall clock.
+    constexpr double kNtpToUnix = 2208988800.0;
+    const double target = static_cast<double>(time.ntp >> 32) - kNtpToUnix +
+                          static_cast<double>(time.ntp & 0xffffffffu) / 4294967296.0;
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    const double seconds_ahead = target - (static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9);
+    const std::int64_t frame = backend_.engine_frame_in(seconds_ahead);
+    const auto rendered = static_cast<std::int64_t>(engine_->counters().frame.load());
+    late_frames = 0;
+    if (frame < rendered) {
+        late_frames = rendered - frame;
+        return 0;  // already past: at once
+    }
+    return static_cast<std::uint64_t>(frame);
+}
+
+std::string Daemon::status_json_members() {
+    const backend::BackendFigures f = backend_.figures();
+    const control::OscTransportStats& osc = transport_.stats();
+    nlohmann::json j = {
+        {"sample_rate", f.sample_rate},
+        {"period", f.period},
+        {"jack_connected", f.connected},
+        {"dsp_load_percent", f.jack_dsp_load},
+        {"engine_load_max", telemetry_.figures().max_load},
+        {"engine_load_mean", telemetry_.figures().mean_load},
+        {"xruns", f.xruns},
+        {"deadline_misses", f.deadline_misses},
+        {"realtime", f.process_thread && f.process_thread->is_fifo()},
+        {"process_thread", f.process_thread ? f.process_thread->describe() : "unknown"},
+        {"audio_stalled", stalled_},
+        {"osc_packets", osc.packets},
+        {"osc_dropped_not_allowed", osc.dropped_not_allowed},
+        {"osc_dropped_oversize", osc.dropped_oversize},
+        {"osc_dropped_bad_frame", osc.dropped_bad_frame},
+    };
+    const std::string text = j.dump();
+    return text.substr(1, text.size() - 2);  // members only
 }
 
 void Daemon::check_progress(Clock::time_point now) {
@@ -319,6 +468,15 @@ void Daemon::reload_config() {
         spdlog::set_level(spdlog::level::from_str(loaded.config.log_level));
     }
     config_.log_level = loaded.config.log_level;
+    if (loaded.config.osc.allow != config_.osc.allow) {
+        std::string error;
+        if (transport_.set_allow(loaded.config.osc.allow, error)) {
+            config_.osc.allow = loaded.config.osc.allow;
+            spdlog::info("OSC allowlist reloaded");
+        } else {
+            spdlog::error("OSC allowlist not reloaded: {}", error);
+        }
+    }
     config_.osc.meter_rate_hz = loaded.config.osc.meter_rate_hz;
     config_.jack.stall_timeout_s = loaded.config.jack.stall_timeout_s;
     std::string keys;

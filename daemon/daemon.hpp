@@ -7,12 +7,15 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 
 #include "rtgraph/backend/jack_backend.hpp"
 #include "rtgraph/backend/worker_pool.hpp"
 #include "rtgraph/config/daemon_config.hpp"
+#include "rtgraph/control/command_router.hpp"
+#include "rtgraph/control/osc_transport.hpp"
 #include "rtgraph/engine/engine.hpp"
 #include "rtgraph/engine/node_registry.hpp"
 #include "rtgraph/service/service_notifier.hpp"
@@ -27,7 +30,7 @@ inline constexpr int kExitUsage = 64;     // EX_USAGE: bad command line
 inline constexpr int kExitTempFail = 75;  // EX_TEMPFAIL: restart to follow JACK
 inline constexpr int kExitConfig = 78;    // EX_CONFIG: bad configuration or patch
 
-class Daemon {
+class Daemon final : public control::ControlHost {
 public:
     Daemon(config::DaemonConfig config, config::CommandLine command_line);
     ~Daemon();
@@ -35,10 +38,23 @@ public:
     // [nrt] Runs until SIGTERM/SIGINT or a fatal error; returns the exit code.
     int run();
 
+    // control::ControlHost, for the command router (control thread).
+    bool connect_external(const std::string& graph_port, const std::string& external,
+                          std::string& error) override;
+    bool disconnect_external(const std::string& graph_port, const std::string& external,
+                             std::string& error) override;
+    void graph_ports_changed() override;
+    std::uint64_t frame_for_time(control::OscTimetag time, std::int64_t& late_frames) override;
+    std::string status_json_members() override;
+
 private:
     using Clock = std::chrono::steady_clock;
 
     bool setup_signals();
+    bool open_control_port();
+    void serve_requests();
+    void send_all();
+    void notify_changes(Clock::time_point now);
     void try_first_connect(Clock::time_point now);
     bool build_graph();
     void tick(Clock::time_point now);
@@ -55,6 +71,12 @@ private:
     std::unique_ptr<backend::WorkerPool> workers_;
     service::ServiceNotifier notifier_;
     TelemetryReporter telemetry_;
+    control::OscTransport transport_;
+    std::unique_ptr<control::CommandRouter> router_;
+    std::vector<control::Outgoing> outgoing_;
+    std::uint64_t notified_xruns_ = 0;
+    bool notified_connected_ = true;
+    std::map<std::uint32_t, Clock::time_point> last_meter_;
 
     int signal_fd_ = -1;
     int timer_fd_ = -1;

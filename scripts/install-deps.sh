@@ -13,6 +13,8 @@ packages=(
   libsndfile1-dev
   # the daemon: JACK, config, logging, systemd integration
   jackd2 libjack-jackd2-dev libtomlplusplus-dev libspdlog-dev libsystemd-dev systemd
+  # the OSC control plane: JSON replies, liblo for rtgraphctl and examples
+  nlohmann-json3-dev liblo-dev liblo-tools python3-liblo
 )
 
 missing=()

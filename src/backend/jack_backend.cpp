@@ -6,6 +6,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <cstring>
 
@@ -47,6 +48,14 @@ int JackBackend::process_callback(jack_nframes_t nframes, void* self) noexcept {
 
 void JackBackend::process(jack_nframes_t nframes) noexcept {
     load_meter_.begin();
+    // Publish where this cycle sits on both clocks (a seqlock: wait-free here).
+    const std::uint32_t seq = clock_seq_.load(std::memory_order_relaxed);
+    clock_seq_.store(seq + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    cycle_jack_frame_.store(jack_last_frame_time(client_), std::memory_order_relaxed);
+    cycle_engine_frame_.store(engine_->counters().frame.load(std::memory_order_relaxed),
+                              std::memory_order_relaxed);
+    clock_seq_.store(seq + 2, std::memory_order_release);
     std::uint32_t input_count = 0;
     std::uint32_t output_count = 0;
     for (std::uint32_t slot = 0; slot < kMaxSlots; ++slot) {
@@ -384,6 +393,25 @@ std::vector<BackendEvent> JackBackend::tick(std::chrono::steady_clock::time_poin
         reported_period_ = period;
     }
     return events;
+}
+
+std::int64_t JackBackend::engine_frame_in(double seconds) const {
+    if (client_ == nullptr) return 0;
+    std::uint32_t jack_frame = 0;
+    std::uint64_t engine_frame = 0;
+    for (;;) {
+        const std::uint32_t before = clock_seq_.load(std::memory_order_acquire);
+        jack_frame = cycle_jack_frame_.load(std::memory_order_relaxed);
+        engine_frame = cycle_engine_frame_.load(std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if ((before & 1u) == 0 && clock_seq_.load(std::memory_order_relaxed) == before) break;
+    }
+    const double rate = sample_rate_.load(std::memory_order_acquire);
+    // jack_frame_time() estimates the frame being played now; JACK frame
+    // numbers wrap at 2^32, so only differences are used.
+    const auto since_cycle = static_cast<std::int32_t>(jack_frame_time(client_) - jack_frame);
+    return static_cast<std::int64_t>(engine_frame) + since_cycle +
+           static_cast<std::int64_t>(std::llround(seconds * rate));
 }
 
 BackendFigures JackBackend::figures() const {

@@ -116,6 +116,11 @@ public:
     std::vector<BackendEvent> tick(std::chrono::steady_clock::time_point now,
                                    const engine::Model& model);
 
+    // [nrt] The engine frame that will be rendered `seconds` from now (JACK's
+    // frame clock mapped onto the engine's), for timetagged changes.
+    // Negative `seconds` gives a frame in the past. 0 when not connected.
+    std::int64_t engine_frame_in(double seconds) const;
+
     bool connected() const noexcept { return client_ != nullptr; }
     std::uint64_t cycles() const noexcept { return cycles_.load(std::memory_order_acquire); }
     BackendFigures figures() const;
@@ -175,6 +180,11 @@ private:
     std::atomic<bool> connections_changed_{false};
     std::atomic<bool> ports_appeared_{false};
     std::atomic<std::uint64_t> deadline_misses_{0};
+    // The JACK frame and engine frame at the start of the last cycle, written
+    // by the audio thread as a pair under a sequence counter (odd: writing).
+    std::atomic<std::uint32_t> clock_seq_{0};
+    std::atomic<std::uint32_t> cycle_jack_frame_{0};
+    std::atomic<std::uint64_t> cycle_engine_frame_{0};
 
     // Audio-thread scratch.
     std::array<const float*, kMaxSlots> input_buffers_{};

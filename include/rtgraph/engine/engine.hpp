@@ -106,6 +106,7 @@ public:
     }
 
     const Model& model() const noexcept { return model_; }
+    const NodeRegistry& registry() const noexcept { return registry_; }
     const EngineConfig& config() const noexcept { return config_; }
     const ExecutorCounters& counters() const noexcept { return executor_.counters(); }
     EngineStats stats() const;

@@ -1,0 +1,115 @@
+// CommandRouter: OSC requests → model edits and queries → exactly one reply
+// each; notifications to subscribers.
+//
+// Threads: control thread only. It owns no sockets: the daemon feeds it
+// checked packets and sends what it returns. Replies to changes wait until
+// the audio thread has taken the change (Engine::is_live), so /done means
+// "you can hear it".
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "rtgraph/control/osc_packet.hpp"
+#include "rtgraph/control/osc_transport.hpp"
+#include "rtgraph/engine/engine.hpp"
+
+namespace rtgraph::control {
+
+// What the router needs from the daemon beyond the engine: the JACK side.
+class ControlHost {
+public:
+    virtual ~ControlHost() = default;
+    // [nrt] Our graph port ↔ an external JACK port ("system:playback_1").
+    virtual bool connect_external(const std::string& graph_port, const std::string& external,
+                                  std::string& error) = 0;
+    virtual bool disconnect_external(const std::string& graph_port, const std::string& external,
+                                     std::string& error) = 0;
+    // [nrt] The model's graph ports changed: register/unregister JACK ports.
+    virtual void graph_ports_changed() = 0;
+    // [nrt] The engine frame at which an OSC time falls; `late_frames` > 0
+    // when that time has passed (the change then applies at once).
+    virtual std::uint64_t frame_for_time(OscTimetag time, std::int64_t& late_frames) = 0;
+    // [nrt] Host figures for /status, as JSON object members (no braces).
+    virtual std::string status_json_members() = 0;
+};
+
+struct Outgoing {
+    OscPeer peer;
+    OscMessage message;
+};
+
+struct RouterStats {
+    std::uint64_t requests = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t busy = 0;
+    std::uint64_t bundles = 0;
+    std::uint64_t malformed = 0;
+};
+
+class CommandRouter {
+public:
+    CommandRouter(engine::Engine& engine, ControlHost& host, std::string daemon_version);
+
+    // [nrt] One checked packet from `peer`; immediate replies go to `out`,
+    // others once live (see poll).
+    void handle(const OscPacket& packet, const OscPeer& peer, std::vector<Outgoing>& out);
+
+    // [nrt] A packet that failed the strict check: one /error to the sender.
+    void reject_malformed(const std::string& error, const OscPeer& peer, std::vector<Outgoing>& out);
+
+    // [nrt] Call every tick: replies for changes now live.
+    void poll(std::vector<Outgoing>& out);
+
+    // [nrt] Notifications, to subscribers of the topic.
+    void notify(const std::string& topic, OscMessage message, std::vector<Outgoing>& out);
+
+    // [nrt] A stream peer went away: forget its subscription and pending replies.
+    void forget_connection(std::uint64_t connection);
+
+    const RouterStats& stats() const { return stats_; }
+    std::size_t pending_replies() const { return pending_.size(); }
+
+private:
+    struct Request {
+        std::int32_t id = 0;
+        const OscMessage* message = nullptr;
+        std::size_t first_arg = 0;  // after the optional id
+    };
+    struct Pending {
+        OscPeer peer;
+        OscMessage reply;
+        engine::ApplyResult result;
+    };
+    struct Subscriber {
+        OscPeer peer;
+        std::set<std::string> topics;
+    };
+
+    void handle_transaction(const std::vector<Request>& requests, const OscPacket& packet,
+                            const OscPeer& peer, std::vector<Outgoing>& out);
+    bool handle_query(const Request& request, const OscPeer& peer, std::vector<Outgoing>& out);
+    // Turns a change request into edits (engine or JACK); false with an error.
+    bool to_edits(const Request& request, std::vector<engine::Edit>& edits,
+                  std::vector<std::pair<std::string, std::string>>& externals, bool& disconnect,
+                  std::string& code, std::string& error) const;
+
+    OscMessage done(const Request& request) const;
+    OscMessage failure(const Request& request, const std::string& code, const std::string& text) const;
+    std::string dump_json() const;
+    std::string types_json() const;
+    std::string status_json();
+
+    engine::Engine& engine_;
+    ControlHost& host_;
+    std::string daemon_version_;
+    std::vector<Pending> pending_;
+    std::map<std::string, Subscriber> subscribers_;  // by peer description
+    RouterStats stats_;
+};
+
+}  // namespace rtgraph::control

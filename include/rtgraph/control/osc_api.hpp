@@ -1,0 +1,58 @@
+// The OSC address space of rtgraphd, version 1: one table that the router
+// dispatches on, /api answers from and the README documents.
+//
+// Threads: constant data; read by the control thread.
+//
+// Conventions, for every request:
+//  - An optional int32 request id may come first; every reply carries it
+//    (0 when none was given). No address's own arguments start with an int.
+//  - Exactly one reply goes to the sender: /done ,is ID ADDRESS [results...]
+//    once the change is live on the audio thread (queries: at once), or
+//    /error ,isss ID ADDRESS CODE MESSAGE, and then nothing changed.
+//  - Numbers may be sent as i, f, h or d; flags as T/F or an int.
+//  - A bundle is one transaction: every message is validated, then all are
+//    applied in one swap at the bundle's timetag, or none is. Each message
+//    still gets its own reply.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace rtgraph::control {
+
+inline constexpr std::string_view kApiVersion = "1";
+
+struct OscAddress {
+    std::string_view path;
+    std::string_view arguments;  // typetags, for /api: "ss[sf]*" style (after the optional id)
+    std::string_view usage;      // argument names
+    std::string_view description;
+};
+
+inline constexpr OscAddress kOscAddresses[] = {
+    {"/version", "", "", "API version and daemon version"},
+    {"/api", "", "", "every address with its argument types, usage and description"},
+    {"/node/add", "ss[sf]*", "TYPE NAME [PARAM VALUE]...", "add a node of TYPE named NAME"},
+    {"/node/remove", "s", "NAME", "remove a node (it fades out first)"},
+    {"/node/rename", "ss", "NAME NEW_NAME", "rename a node; connections stay"},
+    {"/node/bypass", "sT", "NAME ON", "bypass a node (crossfaded) or end the bypass"},
+    {"/connect", "ss[f]", "SRC DST [GAIN]",
+     "connect node:port / graph:port endpoints, or a graph port and an external JACK port"},
+    {"/disconnect", "ss", "SRC DST", "remove a connection (it fades out)"},
+    {"/edge/gain", "ssf", "SRC DST GAIN", "change a connection's gain (ramped)"},
+    {"/port/add", "ss[s]", "NAME in|out [audio|midi]", "add a graph-level JACK port"},
+    {"/port/remove", "s", "NAME", "remove a graph-level JACK port"},
+    {"/param/set", "ssf[f]", "NODE PARAM VALUE [RAMP_MS]", "set a parameter, ramped"},
+    {"/param/get", "ss", "NODE PARAM", "a parameter's value, range, default and unit"},
+    {"/graph/clear", "", "", "remove every node and connection (ports stay)"},
+    {"/graph/dump", "", "", "the whole graph as JSON"},
+    {"/types", "", "", "node types with their ports and parameters, as JSON"},
+    {"/status", "", "", "audio figures, counters and health, as JSON"},
+    {"/subscribe", "[s]*", "[TOPIC]...",
+     "receive notifications: xrun graph param meter status (none: all)"},
+    {"/unsubscribe", "", "", "stop notifications"},
+};
+
+inline std::span<const OscAddress> osc_addresses() { return kOscAddresses; }
+
+}  // namespace rtgraph::control

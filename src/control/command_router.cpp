@@ -1,0 +1,552 @@
+// CommandRouter: requests to edits, replies and notifications (control thread).
+#include "rtgraph/control/command_router.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include "rtgraph/control/osc_api.hpp"
+
+namespace rtgraph::control {
+
+namespace {
+
+using engine::Edit;
+
+OscArgument string_arg(std::string text) { return OscArgument{'s', std::move(text)}; }
+OscArgument int_arg(std::int32_t value) { return OscArgument{'i', value}; }
+OscArgument float_arg(float value) { return OscArgument{'f', value}; }
+
+bool is_query(std::string_view path) {
+    return path == "/version" || path == "/api" || path == "/param/get" || path == "/graph/dump" ||
+           path == "/types" || path == "/status" || path == "/subscribe" || path == "/unsubscribe";
+}
+
+const OscAddress* find_address(std::string_view path) {
+    for (const OscAddress& address : osc_addresses()) {
+        if (address.path == path) return &address;
+    }
+    return nullptr;
+}
+
+// Reads a request's arguments in order, with messages that name what is wrong.
+class ArgReader {
+public:
+    ArgReader(const OscMessage& message, std::size_t first, const OscAddress& address)
+        : message_(message), index_(first), address_(address) {}
+
+    bool more() const { return index_ < message_.args.size(); }
+
+    bool string(const char* name, std::string& out, std::string& error) {
+        if (!present(name, error)) return false;
+        const OscArgument& arg = message_.args[index_];
+        if (const auto* text = std::get_if<std::string>(&arg.value)) {
+            out = *text;
+            ++index_;
+            return true;
+        }
+        return wrong(name, "a string", arg.tag, error);
+    }
+
+    bool number(const char* name, float& out, std::string& error) {
+        if (!present(name, error)) return false;
+        const OscArgument& arg = message_.args[index_];
+        double value = 0.0;
+        if (const auto* f = std::get_if<float>(&arg.value)) {
+            value = *f;
+        } else if (const auto* i = std::get_if<std::int32_t>(&arg.value)) {
+            value = *i;
+        } else if (const auto* d = std::get_if<double>(&arg.value)) {
+            value = *d;
+        } else if (const auto* h = std::get_if<std::int64_t>(&arg.value)) {
+            value = static_cast<double>(*h);
+        } else {
+            return wrong(name, "a number", arg.tag, error);
+        }
+        out = static_cast<float>(value);  // NaN/Inf pass through: the model refuses them by name
+        ++index_;
+        return true;
+    }
+
+    bool flag(const char* name, bool& out, std::string& error) {
+        if (!present(name, error)) return false;
+        const OscArgument& arg = message_.args[index_];
+        if (const auto* b = std::get_if<bool>(&arg.value)) {
+            out = *b;
+        } else if (const auto* i = std::get_if<std::int32_t>(&arg.value)) {
+            out = *i != 0;
+        } else if (const auto* s = std::get_if<std::string>(&arg.value);
+                   s != nullptr && (*s == "on" || *s == "off")) {
+            out = *s == "on";
+        } else {
+            return wrong(name, "T/F, an int or on/off", arg.tag, error);
+        }
+        ++index_;
+        return true;
+    }
+
+    bool finish(std::string& error) const {
+        if (!more()) return true;
+        error = "too many arguments: " + std::string(address_.path) + " takes " +
+                (address_.usage.empty() ? std::string("none") : std::string(address_.usage));
+        return false;
+    }
+
+private:
+    bool present(const char* name, std::string& error) const {
+        if (more()) return true;
+        error = "missing argument " + std::string(name) + ": " + std::string(address_.path) +
+                " takes " + std::string(address_.usage);
+        return false;
+    }
+    bool wrong(const char* name, const char* expected, char tag, std::string& error) const {
+        error = "argument " + std::string(name) + " must be " + expected + ", got type '" +
+                std::string(1, tag) + "'";
+        return false;
+    }
+
+    const OscMessage& message_;
+    std::size_t index_;
+    const OscAddress& address_;
+};
+
+// "graph:X" is a graph port, "node:port" a node's port when the node exists;
+// anything else with a colon is taken as an external JACK port.
+bool is_external(const engine::Model& model, const std::string& endpoint) {
+    const std::size_t colon = endpoint.find(':');
+    if (colon == std::string::npos) return false;
+    const std::string owner = endpoint.substr(0, colon);
+    return owner != engine::kGraphName && model.find_node(owner) == nullptr;
+}
+
+std::string graph_port_of(const std::string& endpoint) {
+    const std::string prefix = std::string(engine::kGraphName) + ":";
+    return endpoint.rfind(prefix, 0) == 0 ? endpoint.substr(prefix.size()) : std::string();
+}
+
+}  // namespace
+
+CommandRouter::CommandRouter(engine::Engine& engine, ControlHost& host, std::string daemon_version)
+    : engine_(engine), host_(host), daemon_version_(std::move(daemon_version)) {}
+
+OscMessage CommandRouter::done(const Request& request) const {
+    return OscMessage{"/done", {int_arg(request.id), string_arg(request.message->address)}};
+}
+
+OscMessage CommandRouter::failure(const Request& request, const std::string& code,
+                                  const std::string& text) const {
+    return OscMessage{"/error", {int_arg(request.id), string_arg(request.message->address),
+                                 string_arg(code), string_arg(text)}};
+}
+
+void CommandRouter::reject_malformed(const std::string& error, const OscPeer& peer,
+                                     std::vector<Outgoing>& out) {
+    ++stats_.malformed;
+    ++stats_.errors;
+    out.push_back({peer, OscMessage{"/error", {int_arg(0), string_arg(""), string_arg("malformed_packet"),
+                                               string_arg(error)}}});
+}
+
+void CommandRouter::handle(const OscPacket& packet, const OscPeer& peer, std::vector<Outgoing>& out) {
+    if (packet.bundle) ++stats_.bundles;
+    std::vector<Request> changes;
+    for (const OscMessage& message : packet.messages) {
+        ++stats_.requests;
+        Request request{0, &message, 0};
+        if (!message.args.empty() && message.args[0].tag == 'i') {
+            request.id = std::get<std::int32_t>(message.args[0].value);
+            request.first_arg = 1;
+        }
+        if (find_address(message.address) == nullptr) {
+            ++stats_.errors;
+            out.push_back({peer, failure(request, "unknown_address",
+                                         "no address " + message.address + "; send /api for the list")});
+            if (packet.bundle) changes.push_back(request);  // refuses the whole transaction
+            continue;
+        }
+        if (is_query(message.address)) {
+            handle_query(request, peer, out);
+        } else {
+            changes.push_back(request);
+        }
+    }
+    if (!changes.empty()) handle_transaction(changes, packet, peer, out);
+}
+
+bool CommandRouter::to_edits(const Request& request, std::vector<Edit>& edits,
+                             std::vector<std::pair<std::string, std::string>>& externals,
+                             bool& disconnect, std::string& code, std::string& error) const {
+    const OscMessage& message = *request.message;
+    const OscAddress* address = find_address(message.address);
+    if (address == nullptr) {
+        code = "unknown_address";
+        error = "no address " + message.address;
+        return false;
+    }
+    ArgReader args(message, request.first_arg, *address);
+    code = "bad_arguments";
+    const std::string& path = message.address;
+    std::string a, b;
+    float value = 0.0f;
+    if (path == "/node/add") {
+        engine::AddNode add;
+        if (!args.string("TYPE", add.type, error) || !args.string("NAME", add.name, error)) return false;
+        while (args.more()) {
+            std::string param;
+            if (!args.string("PARAM", param, error) || !args.number("VALUE", value, error)) return false;
+            add.params.emplace_back(param, value);
+        }
+        edits.push_back(std::move(add));
+    } else if (path == "/node/remove") {
+        if (!args.string("NAME", a, error) || !args.finish(error)) return false;
+        edits.push_back(engine::RemoveNode{a});
+    } else if (path == "/node/rename") {
+        if (!args.string("NAME", a, error) || !args.string("NEW_NAME", b, error) || !args.finish(error)) {
+            return false;
+        }
+        edits.push_back(engine::RenameNode{a, b});
+    } else if (path == "/node/bypass") {
+        bool on = true;
+        if (!args.string("NAME", a, error) || !args.flag("ON", on, error) || !args.finish(error)) return false;
+        edits.push_back(engine::BypassNode{a, on});
+    } else if (path == "/connect" || path == "/disconnect" || path == "/edge/gain") {
+        float gain = 1.0f;
+        if (!args.string("SRC", a, error) || !args.string("DST", b, error)) return false;
+        if (path == "/edge/gain" && !args.number("GAIN", gain, error)) return false;
+        if (path == "/connect" && args.more() && !args.number("GAIN", gain, error)) return false;
+        if (!args.finish(error)) return false;
+        const engine::Model& model = engine_.model();
+        const bool external_a = is_external(model, a), external_b = is_external(model, b);
+        if (external_a || external_b) {
+            const std::string port = graph_port_of(external_a ? b : a);
+            if (path == "/edge/gain" || (external_a && external_b) || port.empty()) {
+                code = "bad_endpoint";
+                error = "an external JACK port (" + (external_a ? a : b) +
+                        ") connects only to a graph port (graph:NAME), without a gain; or is '" +
+                        (external_a ? a : b).substr(0, (external_a ? a : b).find(':')) +
+                        "' a node that does not exist?";
+                return false;
+            }
+            if (model.find_graph_port(port) == nullptr) {
+                code = "unknown_port";
+                error = "no graph port named '" + port + "'";
+                return false;
+            }
+            externals.emplace_back(port, external_a ? a : b);
+            disconnect = path == "/disconnect";
+            return true;
+        }
+        if (path == "/connect") edits.push_back(engine::Connect{a, b, gain});
+        if (path == "/disconnect") edits.push_back(engine::Disconnect{a, b});
+        if (path == "/edge/gain") edits.push_back(engine::SetEdgeGain{a, b, gain});
+    } else if (path == "/port/add") {
+        std::string direction, kind = "audio";
+        if (!args.string("NAME", a, error) || !args.string("DIRECTION", direction, error)) return false;
+        if (args.more() && !args.string("KIND", kind, error)) return false;
+        if (!args.finish(error)) return false;
+        if ((direction != "in" && direction != "out") || (kind != "audio" && kind != "midi")) {
+            error = "direction must be in or out, kind audio or midi";
+            return false;
+        }
+        edits.push_back(engine::AddGraphPort{
+            a, kind == "midi" ? engine::PortKind::kMidi : engine::PortKind::kAudio,
+            direction == "in" ? engine::PortDirection::kInput : engine::PortDirection::kOutput});
+    } else if (path == "/port/remove") {
+        if (!args.string("NAME", a, error) || !args.finish(error)) return false;
+        edits.push_back(engine::RemoveGraphPort{a});
+    } else if (path == "/param/set") {
+        engine::SetParam set;
+        if (!args.string("NODE", set.node, error) || !args.string("PARAM", set.param, error) ||
+            !args.number("VALUE", set.value, error)) {
+            return false;
+        }
+        if (args.more()) {
+            float ramp = 0.0f;
+            if (!args.number("RAMP_MS", ramp, error)) return false;
+            set.ramp_ms = ramp;
+        }
+        if (!args.finish(error)) return false;
+        edits.push_back(std::move(set));
+    } else if (path == "/graph/clear") {
+        if (!args.finish(error)) return false;
+        edits.push_back(engine::ClearGraph{});
+    }
+    return true;
+}
+
+void CommandRouter::handle_transaction(const std::vector<Request>& requests, const OscPacket& packet,
+                                       const OscPeer& peer, std::vector<Outgoing>& out) {
+    std::vector<Edit> edits;
+    std::vector<std::size_t> owner;  // edit index → request index
+    std::vector<std::vector<std::pair<std::string, std::string>>> externals(requests.size());
+    std::vector<bool> disconnects(requests.size(), false);
+    std::optional<std::size_t> failed;
+    std::string code, error;
+    for (std::size_t r = 0; r < requests.size() && !failed; ++r) {
+        if (find_address(requests[r].message->address) == nullptr) {  // already answered
+            failed = r;
+            code = "unknown_address";
+            error = "no address " + requests[r].message->address;
+            continue;
+        }
+        const std::size_t before = edits.size();
+        bool disconnect = false;
+        if (!to_edits(requests[r], edits, externals[r], disconnect, code, error)) {
+            failed = r;
+            out.push_back({peer, failure(requests[r], code, error)});
+            ++stats_.errors;
+            continue;
+        }
+        disconnects[r] = disconnect;
+        for (std::size_t e = before; e < edits.size(); ++e) owner.push_back(r);
+    }
+
+    std::int64_t late = 0;
+    std::uint64_t frame = 0;
+    if (!failed && packet.bundle && !packet.time.immediate()) frame = host_.frame_for_time(packet.time, late);
+
+    engine::ApplyResult result;
+    if (!failed && !edits.empty()) {
+        result = engine_.apply(edits, frame);
+        if (!result.ok()) {
+            failed = owner[result.failed_index];
+            code = engine::error_name(result.error.code);
+            error = result.error.message;
+            if (result.error.code == engine::ErrorCode::kBusy) ++stats_.busy;
+            out.push_back({peer, failure(requests[*failed], code, error)});
+            ++stats_.errors;
+        }
+    }
+    if (failed) {
+        // Everyone else in the transaction hears why nothing happened.
+        for (std::size_t r = 0; r < requests.size(); ++r) {
+            if (r == *failed || find_address(requests[r].message->address) == nullptr) continue;
+            ++stats_.errors;
+            out.push_back({peer, failure(requests[r], "transaction_refused",
+                                         "nothing in this bundle was applied: " +
+                                             requests[*failed].message->address + " failed: " + error)});
+        }
+        return;
+    }
+
+    bool ports_changed = false;
+    for (const Edit& edit : edits) {
+        ports_changed = ports_changed || std::holds_alternative<engine::AddGraphPort>(edit) ||
+                        std::holds_alternative<engine::RemoveGraphPort>(edit) ||
+                        std::holds_alternative<engine::ClearGraph>(edit);
+    }
+    if (ports_changed) host_.graph_ports_changed();
+
+    for (std::size_t r = 0; r < requests.size(); ++r) {
+        OscMessage reply = done(requests[r]);
+        bool external_failed = false;
+        for (const auto& [port, external] : externals[r]) {
+            std::string jack_error;
+            const bool ok = disconnects[r] ? host_.disconnect_external(port, external, jack_error)
+                                           : host_.connect_external(port, external, jack_error);
+            if (!ok) {
+                ++stats_.errors;
+                out.push_back({peer, failure(requests[r], "jack_error", jack_error)});
+                external_failed = true;
+            }
+        }
+        if (external_failed) continue;
+        if (late > 0) {
+            reply.args.push_back(string_arg("late"));
+            reply.args.push_back(int_arg(static_cast<std::int32_t>(std::min<std::int64_t>(late, INT32_MAX))));
+        }
+        for (const std::string& note : result.notes) reply.args.push_back(string_arg(note));
+        const bool touches_engine = std::find(owner.begin(), owner.end(), r) != owner.end();
+        if (touches_engine) {
+            pending_.push_back({peer, std::move(reply), result});
+        } else {
+            out.push_back({peer, std::move(reply)});
+        }
+        if (requests[r].message->address != "/param/set") {
+            notify("graph", OscMessage{"/notify/graph", {string_arg(peer.describe()),
+                                                         string_arg(requests[r].message->address)}},
+                   out);
+        } else {
+            const OscMessage& m = *requests[r].message;
+            notify("param", OscMessage{"/notify/param", {m.args[requests[r].first_arg],
+                                                         m.args[requests[r].first_arg + 1],
+                                                         m.args[requests[r].first_arg + 2]}},
+                   out);
+        }
+    }
+}
+
+void CommandRouter::poll(std::vector<Outgoing>& out) {
+    std::erase_if(pending_, [&](Pending& pending) {
+        if (!engine_.is_live(pending.result)) return false;
+        out.push_back({pending.peer, std::move(pending.reply)});
+        return true;
+    });
+}
+
+bool CommandRouter::handle_query(const Request& request, const OscPeer& peer, std::vector<Outgoing>& out) {
+    const OscMessage& message = *request.message;
+    const OscAddress& address = *find_address(message.address);
+    ArgReader args(message, request.first_arg, address);
+    std::string error;
+    OscMessage reply = done(request);
+    const std::string& path = message.address;
+    if (path == "/version") {
+        if (!args.finish(error)) goto bad;
+        reply.args.push_back(string_arg(std::string(kApiVersion)));
+        reply.args.push_back(string_arg("rtgraphd " + daemon_version_));
+    } else if (path == "/api") {
+        if (!args.finish(error)) goto bad;
+        for (const OscAddress& a : osc_addresses()) {
+            reply.args.push_back(string_arg(std::string(a.path)));
+            reply.args.push_back(string_arg(std::string(a.arguments)));
+            reply.args.push_back(string_arg(std::string(a.usage)));
+            reply.args.push_back(string_arg(std::string(a.description)));
+        }
+    } else if (path == "/param/get") {
+        std::string node_name, param_name;
+        if (!args.string("NODE", node_name, error) || !args.string("PARAM", param_name, error) ||
+            !args.finish(error)) {
+            goto bad;
+        }
+        const engine::ModelNode* node = engine_.model().find_node(node_name);
+        if (node == nullptr) {
+            ++stats_.errors;
+            out.push_back({peer, failure(request, "unknown_node", "no node named '" + node_name + "'")});
+            return false;
+        }
+        const auto index = node->type->find_param(param_name);
+        if (!index) {
+            ++stats_.errors;
+            out.push_back({peer, failure(request, "unknown_param",
+                                         "node '" + node_name + "' has no parameter '" + param_name + "'")});
+            return false;
+        }
+        const engine::ParamDescriptor& d = node->type->params[*index];
+        reply.args.push_back(float_arg(node->params[*index]));
+        reply.args.push_back(float_arg(d.min));
+        reply.args.push_back(float_arg(d.max));
+        reply.args.push_back(float_arg(d.default_value));
+        reply.args.push_back(string_arg(d.unit));
+    } else if (path == "/graph/dump") {
+        if (!args.finish(error)) goto bad;
+        reply.args.push_back(string_arg(dump_json()));
+    } else if (path == "/types") {
+        if (!args.finish(error)) goto bad;
+        reply.args.push_back(string_arg(types_json()));
+    } else if (path == "/status") {
+        if (!args.finish(error)) goto bad;
+        reply.args.push_back(string_arg(status_json()));
+    } else if (path == "/subscribe") {
+        static const std::set<std::string> kTopics = {"xrun", "graph", "param", "meter", "status"};
+        std::set<std::string> topics;
+        while (args.more()) {
+            std::string topic;
+            if (!args.string("TOPIC", topic, error)) goto bad;
+            if (!kTopics.contains(topic)) {
+                error = "unknown topic '" + topic + "' (topics: xrun graph param meter status)";
+                goto bad;
+            }
+            topics.insert(topic);
+        }
+        subscribers_[peer.describe()] = Subscriber{peer, topics.empty() ? kTopics : topics};
+    } else if (path == "/unsubscribe") {
+        if (!args.finish(error)) goto bad;
+        subscribers_.erase(peer.describe());
+    }
+    out.push_back({peer, std::move(reply)});
+    return true;
+bad:
+    ++stats_.errors;
+    out.push_back({peer, failure(request, "bad_arguments", error)});
+    return false;
+}
+
+void CommandRouter::notify(const std::string& topic, OscMessage message, std::vector<Outgoing>& out) {
+    for (const auto& [key, subscriber] : subscribers_) {
+        if (subscriber.topics.contains(topic)) out.push_back({subscriber.peer, message});
+    }
+}
+
+void CommandRouter::forget_connection(std::uint64_t connection) {
+    std::erase_if(subscribers_, [&](const auto& entry) {
+        return entry.second.peer.connection == connection && connection != 0;
+    });
+    std::erase_if(pending_, [&](const Pending& p) { return p.peer.connection == connection && connection != 0; });
+}
+
+std::string CommandRouter::dump_json() const {
+    const engine::Model& model = engine_.model();
+    nlohmann::json graph;
+    graph["api"] = std::string(kApiVersion);
+    graph["ports"] = nlohmann::json::array();
+    for (const engine::GraphPort& port : model.graph_ports()) {
+        graph["ports"].push_back({{"name", port.name},
+                                  {"direction", port.direction == engine::PortDirection::kInput ? "in" : "out"},
+                                  {"kind", engine::to_string(port.kind)}});
+    }
+    graph["nodes"] = nlohmann::json::array();
+    for (const auto& [id, node] : model.nodes()) {
+        nlohmann::json params = nlohmann::json::object();
+        for (std::size_t i = 0; i < node.params.size(); ++i) params[node.type->params[i].name] = node.params[i];
+        graph["nodes"].push_back({{"name", node.name}, {"type", node.type->name},
+                                  {"bypassed", node.bypassed}, {"params", params}});
+    }
+    graph["connections"] = nlohmann::json::array();
+    for (const engine::ModelEdge& edge : model.edges()) {
+        graph["connections"].push_back({{"source", model.describe(edge.source)},
+                                        {"destination", model.describe(edge.destination)},
+                                        {"gain", edge.gain}});
+    }
+    return graph.dump();
+}
+
+std::string CommandRouter::types_json() const {
+    nlohmann::json types = nlohmann::json::array();
+    for (const engine::NodeTypeInfo* type : engine_.registry().types()) {
+        nlohmann::json ports = nlohmann::json::array(), params = nlohmann::json::array();
+        for (const engine::PortInfo& port : type->ports) {
+            ports.push_back({{"name", port.name}, {"kind", engine::to_string(port.kind)},
+                             {"direction", engine::to_string(port.direction)}});
+        }
+        for (const engine::ParamDescriptor& p : type->params) {
+            params.push_back({{"name", p.name}, {"min", p.min}, {"max", p.max}, {"default", p.default_value},
+                              {"unit", p.unit}, {"smoothing_ms", p.smoothing_ms},
+                              {"kind", p.kind == engine::ParamKind::kContinuous ? "continuous"
+                                       : p.kind == engine::ParamKind::kToggle   ? "toggle"
+                                                                                : "integer"},
+                              {"creation_only", p.creation_only}});
+        }
+        types.push_back({{"name", type->name}, {"description", type->description}, {"ports", ports},
+                         {"params", params}});
+    }
+    return types.dump();
+}
+
+std::string CommandRouter::status_json() {
+    const engine::EngineStats s = engine_.stats();
+    std::string members = host_.status_json_members();
+    nlohmann::json engine_part = {
+        {"frame", s.frame},
+        {"nodes", s.node_count},
+        {"connections", engine_.model().edges().size()},
+        {"program_generation", s.live_generation},
+        {"fading_nodes", s.fading_nodes},
+        {"fading_connections", s.fading_edges},
+        {"command_queue_high_water", s.command_queue_high_water},
+        {"busy_rejections", s.busy_rejections},
+        {"events_dropped", s.events_dropped},
+        {"nonfinite_blocks", s.nonfinite_blocks},
+        {"telemetry_dropped", s.telemetry_dropped},
+        {"requests", stats_.requests},
+        {"errors", stats_.errors},
+        {"malformed_packets", stats_.malformed},
+        {"pending_replies", pending_.size()},
+    };
+    std::string text = engine_part.dump();  // {...}
+    if (!members.empty()) text = "{" + members + "," + text.substr(1);
+    return text;
+}
+
+}  // namespace rtgraph::control
