@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # build and test
-  cmake g++ pkg-config libgtest-dev libbenchmark-dev python3
+  cmake g++ pkg-config libgtest-dev libbenchmark-dev python3 bc
   # RealtimeSanitizer build (clang-22 comes from bookworm-security)
   clang-22 libclang-rt-22-dev llvm-22
   # offline rendering
