@@ -224,14 +224,20 @@ bool JackBackend::connect_pair(const RegisteredPort& ours, const std::string& ex
     return rc == 0 || rc == EEXIST;
 }
 
+const JackBackend::RegisteredPort* JackBackend::registered(const std::string& name,
+                                                          std::string& error) const {
+    const auto it = std::find_if(ports_.begin(), ports_.end(),
+                                 [&](const RegisteredPort& r) { return r.name == name; });
+    if (it != ports_.end()) return &*it;
+    error = client_ != nullptr ? "no graph port named '" + name + "'"
+                               : "the JACK server is away; external connections wait for it";
+    return nullptr;
+}
+
 bool JackBackend::connect_external(const std::string& our_port, const std::string& external,
                                    std::string& error) {
-    const auto it = std::find_if(ports_.begin(), ports_.end(),
-                                 [&](const RegisteredPort& r) { return r.name == our_port; });
-    if (it == ports_.end()) {
-        error = "no graph port named '" + our_port + "'";
-        return false;
-    }
+    const RegisteredPort* it = registered(our_port, error);
+    if (it == nullptr) return false;
     if (client_ != nullptr && !connect_pair(*it, external)) {
         error = "JACK could not connect " + full_name(client_name_, our_port) + " and " + external +
                 " (does the port exist, and is it of the right kind and direction?)";
@@ -243,12 +249,8 @@ bool JackBackend::connect_external(const std::string& our_port, const std::strin
 
 bool JackBackend::disconnect_external(const std::string& our_port, const std::string& external,
                                       std::string& error) {
-    const auto it = std::find_if(ports_.begin(), ports_.end(),
-                                 [&](const RegisteredPort& r) { return r.name == our_port; });
-    if (it == ports_.end()) {
-        error = "no graph port named '" + our_port + "'";
-        return false;
-    }
+    const RegisteredPort* it = registered(our_port, error);
+    if (it == nullptr) return false;
     connections_[our_port].erase(external);
     if (client_ == nullptr) return true;
     const std::string ours = full_name(client_name_, our_port);

@@ -157,6 +157,7 @@ private:
     void process(jack_nframes_t nframes) noexcept RTGRAPH_NONBLOCKING;
     bool register_port(const engine::GraphPort& graph_port);
     bool connect_pair(const RegisteredPort& ours, const std::string& external);
+    const RegisteredPort* registered(const std::string& name, std::string& error) const;
     std::array<SlotPort, kMaxSlots>* slots_for(engine::PortDirection direction,
                                                engine::PortKind kind);
     void refresh_connections();
