@@ -327,7 +327,10 @@ void Daemon::serve_requests() {
             return;
         }
         for (const control::OscMessage& message : packet.messages) {
-            outgoing_.push_back({peer, control::OscMessage{"/error", {{'i', 0}, {'s', message.address},
+            const std::int32_t id = !message.args.empty() && message.args[0].tag == 'i'
+                                        ? std::get<std::int32_t>(message.args[0].value)
+                                        : 0;
+            outgoing_.push_back({peer, control::OscMessage{"/error", {{'i', id}, {'s', message.address},
                                                                       {'s', std::string("not_ready")},
                                                                       {'s', std::string("rtgraphd is waiting for the JACK server")}}}});
         }
@@ -366,6 +369,11 @@ bool Daemon::connect_external(const std::string& graph_port, const std::string& 
 bool Daemon::disconnect_external(const std::string& graph_port, const std::string& external,
                                  std::string& error) {
     return backend_.disconnect_external(graph_port, external, error);
+}
+
+bool Daemon::can_connect_external(const std::string& graph_port, const std::string& external,
+                                  bool disconnect, std::string& error) {
+    return backend_.can_connect_external(graph_port, external, disconnect, error);
 }
 
 void Daemon::graph_ports_changed() { backend_.sync_ports(engine_->model()); }

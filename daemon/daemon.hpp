@@ -43,6 +43,8 @@ public:
                           std::string& error) override;
     bool disconnect_external(const std::string& graph_port, const std::string& external,
                              std::string& error) override;
+    bool can_connect_external(const std::string& graph_port, const std::string& external,
+                              bool disconnect, std::string& error) override;
     void graph_ports_changed() override;
     std::uint64_t frame_for_time(control::OscTimetag time, std::int64_t& late_frames) override;
     std::string status_json_members() override;

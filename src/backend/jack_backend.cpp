@@ -48,11 +48,22 @@ int JackBackend::process_callback(jack_nframes_t nframes, void* self) noexcept {
 
 void JackBackend::process(jack_nframes_t nframes) noexcept {
     load_meter_.begin();
+    // Cycles the server ran without us (an xrun) still pass in real time: keep
+    // the engine's frame clock on JACK's so timetagged changes keep their frame.
+    const jack_nframes_t cycle_start = jack_last_frame_time(client_);
+    if (restart_frame_clock_.exchange(false, std::memory_order_acq_rel)) have_expected_frame_ = false;
+    if (have_expected_frame_) {
+        const auto gap = static_cast<std::int32_t>(cycle_start - expected_jack_frame_);
+        const auto limit = static_cast<std::int32_t>(sample_rate_.load(std::memory_order_relaxed)) * 60;
+        if (gap > 0 && gap < limit) engine_->skip_frames(static_cast<std::uint64_t>(gap));
+    }
+    expected_jack_frame_ = cycle_start + nframes;
+    have_expected_frame_ = true;
     // Publish where this cycle sits on both clocks (a seqlock: wait-free here).
     const std::uint32_t seq = clock_seq_.load(std::memory_order_relaxed);
     clock_seq_.store(seq + 1, std::memory_order_relaxed);
     std::atomic_thread_fence(std::memory_order_release);
-    cycle_jack_frame_.store(jack_last_frame_time(client_), std::memory_order_relaxed);
+    cycle_jack_frame_.store(cycle_start, std::memory_order_relaxed);
     cycle_engine_frame_.store(engine_->counters().frame.load(std::memory_order_relaxed),
                               std::memory_order_relaxed);
     clock_seq_.store(seq + 2, std::memory_order_release);
@@ -164,6 +175,7 @@ bool JackBackend::start(engine::Engine& engine, const engine::Model& model, std:
         return false;
     }
     process_thread_.reset();
+    restart_frame_clock_.store(true, std::memory_order_release);  // a new server's frames
     make_connections();
     lost_ = false;
     return true;
@@ -232,6 +244,38 @@ const JackBackend::RegisteredPort* JackBackend::registered(const std::string& na
     error = client_ != nullptr ? "no graph port named '" + name + "'"
                                : "the JACK server is away; external connections wait for it";
     return nullptr;
+}
+
+bool JackBackend::can_connect_external(const std::string& our_port, const std::string& external,
+                                       bool disconnect, std::string& error) const {
+    const RegisteredPort* ours = registered(our_port, error);
+    if (ours == nullptr) return false;
+    const jack_port_t* peer = jack_port_by_name(client_, external.c_str());
+    if (peer == nullptr) {
+        error = "no JACK port named '" + external + "'";
+        return false;
+    }
+    if (disconnect) {
+        if (jack_port_connected_to(ours->port, external.c_str()) == 0) {
+            error = full_name(client_name_, our_port) + " is not connected to " + external;
+            return false;
+        }
+        return true;
+    }
+    const int flags = jack_port_flags(peer);
+    const bool peer_input = (flags & JackPortIsInput) != 0;
+    if (peer_input != (ours->direction == engine::PortDirection::kOutput)) {
+        error = external + " is a JACK " + (peer_input ? "input" : "output") + " and cannot connect to " +
+                full_name(client_name_, our_port) + ", also an " + (peer_input ? "input" : "output");
+        return false;
+    }
+    const bool peer_midi = std::string(jack_port_type(peer)) == JACK_DEFAULT_MIDI_TYPE;
+    if (peer_midi != (ours->kind == engine::PortKind::kMidi)) {
+        error = "cannot connect " + full_name(client_name_, our_port) + " and " + external +
+                ": one carries audio, the other MIDI";
+        return false;
+    }
+    return true;
 }
 
 bool JackBackend::connect_external(const std::string& our_port, const std::string& external,

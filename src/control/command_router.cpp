@@ -113,11 +113,13 @@ private:
 
 // "graph:X" is a graph port, "node:port" a node's port when the node exists;
 // anything else with a colon is taken as an external JACK port.
-bool is_external(const engine::Model& model, const std::string& endpoint) {
+// `added` holds nodes that earlier messages of the same transaction add.
+bool is_external(const engine::Model& model, const std::set<std::string>& added,
+                 const std::string& endpoint) {
     const std::size_t colon = endpoint.find(':');
     if (colon == std::string::npos) return false;
     const std::string owner = endpoint.substr(0, colon);
-    return owner != engine::kGraphName && model.find_node(owner) == nullptr;
+    return owner != engine::kGraphName && model.find_node(owner) == nullptr && !added.contains(owner);
 }
 
 std::string graph_port_of(const std::string& endpoint) {
@@ -174,7 +176,8 @@ void CommandRouter::handle(const OscPacket& packet, const OscPeer& peer, std::ve
     if (!changes.empty()) handle_transaction(changes, packet, peer, out);
 }
 
-bool CommandRouter::to_edits(const Request& request, std::vector<Edit>& edits,
+bool CommandRouter::to_edits(const Request& request, const std::set<std::string>& added_nodes,
+                             std::vector<Edit>& edits,
                              std::vector<std::pair<std::string, std::string>>& externals,
                              bool& disconnect, std::string& code, std::string& error) const {
     const OscMessage& message = *request.message;
@@ -213,14 +216,16 @@ bool CommandRouter::to_edits(const Request& request, std::vector<Edit>& edits,
     } else if (path == "/connect" || path == "/disconnect" || path == "/edge/gain") {
         float gain = 1.0f;
         if (!args.string("SRC", a, error) || !args.string("DST", b, error)) return false;
+        const bool gain_given = args.more();
         if (path == "/edge/gain" && !args.number("GAIN", gain, error)) return false;
         if (path == "/connect" && args.more() && !args.number("GAIN", gain, error)) return false;
         if (!args.finish(error)) return false;
         const engine::Model& model = engine_.model();
-        const bool external_a = is_external(model, a), external_b = is_external(model, b);
+        const bool external_a = is_external(model, added_nodes, a);
+        const bool external_b = is_external(model, added_nodes, b);
         if (external_a || external_b) {
             const std::string port = graph_port_of(external_a ? b : a);
-            if (path == "/edge/gain" || (external_a && external_b) || port.empty()) {
+            if (path == "/edge/gain" || gain_given || (external_a && external_b) || port.empty()) {
                 code = "bad_endpoint";
                 error = "an external JACK port (" + (external_a ? a : b) +
                         ") connects only to a graph port (graph:NAME), without a gain; or is '" +
@@ -233,8 +238,12 @@ bool CommandRouter::to_edits(const Request& request, std::vector<Edit>& edits,
                 error = "no graph port named '" + port + "'";
                 return false;
             }
-            externals.emplace_back(port, external_a ? a : b);
             disconnect = path == "/disconnect";
+            // Checked before anything is applied, so a bad JACK port refuses
+            // the whole transaction like any other bad edit.
+            code = "jack_error";
+            if (!host_.can_connect_external(port, external_a ? a : b, disconnect, error)) return false;
+            externals.emplace_back(port, external_a ? a : b);
             return true;
         }
         if (path == "/connect") edits.push_back(engine::Connect{a, b, gain});
@@ -283,6 +292,7 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
     std::vector<bool> disconnects(requests.size(), false);
     std::optional<std::size_t> failed;
     std::string code, error;
+    std::set<std::string> added_nodes;
     for (std::size_t r = 0; r < requests.size() && !failed; ++r) {
         if (find_address(requests[r].message->address) == nullptr) {  // already answered
             failed = r;
@@ -292,19 +302,25 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
         }
         const std::size_t before = edits.size();
         bool disconnect = false;
-        if (!to_edits(requests[r], edits, externals[r], disconnect, code, error)) {
+        if (!to_edits(requests[r], added_nodes, edits, externals[r], disconnect, code, error)) {
             failed = r;
             out.push_back({peer, failure(requests[r], code, error)});
             ++stats_.errors;
             continue;
         }
         disconnects[r] = disconnect;
-        for (std::size_t e = before; e < edits.size(); ++e) owner.push_back(r);
+        for (std::size_t e = before; e < edits.size(); ++e) {
+            owner.push_back(r);
+            if (const auto* add = std::get_if<engine::AddNode>(&edits[e])) added_nodes.insert(add->name);
+        }
     }
 
     std::int64_t late = 0;
     std::uint64_t frame = 0;
-    if (!failed && packet.bundle && !packet.time.immediate()) frame = host_.frame_for_time(packet.time, late);
+    // Times within the first second of the NTP era (0 included: some clients
+    // send it for "now") are taken as "immediately", like the spec's 1.
+    const bool timed = packet.bundle && packet.time.ntp >= (std::uint64_t{1} << 32);
+    if (!failed && timed) frame = host_.frame_for_time(packet.time, late);
 
     engine::ApplyResult result;
     if (!failed && !edits.empty()) {
@@ -356,10 +372,12 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
             reply.args.push_back(string_arg("late"));
             reply.args.push_back(int_arg(static_cast<std::int32_t>(std::min<std::int64_t>(late, INT32_MAX))));
         }
-        for (const std::string& note : result.notes) reply.args.push_back(string_arg(note));
+        for (std::size_t n = 0; n < result.notes.size(); ++n) {
+            if (owner[result.note_edits[n]] == r) reply.args.push_back(string_arg(result.notes[n]));
+        }
         const bool touches_engine = std::find(owner.begin(), owner.end(), r) != owner.end();
         if (touches_engine) {
-            pending_.push_back({peer, std::move(reply), result});
+            pending_.push_back({peer, std::move(reply), result, frame != 0 ? frame + 1 : 0});
         } else {
             out.push_back({peer, std::move(reply)});
         }
@@ -368,18 +386,26 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
                                                          string_arg(requests[r].message->address)}},
                    out);
         } else {
-            const OscMessage& m = *requests[r].message;
-            notify("param", OscMessage{"/notify/param", {m.args[requests[r].first_arg],
-                                                         m.args[requests[r].first_arg + 1],
-                                                         m.args[requests[r].first_arg + 2]}},
-                   out);
+            const auto* set = std::get_if<engine::SetParam>(&edits[static_cast<std::size_t>(
+                std::find(owner.begin(), owner.end(), r) - owner.begin())]);
+            const engine::ModelNode* node = set ? engine_.model().find_node(set->node) : nullptr;
+            const auto index = node ? node->type->find_param(set->param) : std::nullopt;
+            if (index) {
+                notify("param", OscMessage{"/notify/param", {string_arg(set->node), string_arg(set->param),
+                                                             float_arg(node->params[*index])}},
+                       out);
+            }
         }
     }
 }
 
 void CommandRouter::poll(std::vector<Outgoing>& out) {
     std::erase_if(pending_, [&](Pending& pending) {
-        if (!engine_.is_live(pending.result)) return false;
+        // Live: taken by the audio thread, and its frame has been rendered.
+        if (!engine_.is_live(pending.result) ||
+            engine_.counters().frame.load(std::memory_order_acquire) < pending.due_frame) {
+            return false;
+        }
         out.push_back({pending.peer, std::move(pending.reply)});
         return true;
     });
@@ -508,7 +534,7 @@ std::string CommandRouter::types_json() const {
         nlohmann::json ports = nlohmann::json::array(), params = nlohmann::json::array();
         for (const engine::PortInfo& port : type->ports) {
             ports.push_back({{"name", port.name}, {"kind", engine::to_string(port.kind)},
-                             {"direction", engine::to_string(port.direction)}});
+                             {"direction", port.direction == engine::PortDirection::kInput ? "in" : "out"}});
         }
         for (const engine::ParamDescriptor& p : type->params) {
             params.push_back({{"name", p.name}, {"min", p.min}, {"max", p.max}, {"default", p.default_value},

@@ -108,8 +108,11 @@ ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame) {
     }
 
     // 4. Commit.
-    for (EditOutcome& outcome : outcomes) {
-        for (std::string& note : outcome.notes) result.notes.push_back(std::move(note));
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        for (std::string& note : outcomes[i].notes) {
+            result.notes.push_back(std::move(note));
+            result.note_edits.push_back(i);
+        }
     }
     if (compile_needed) {
         const std::uint64_t fade_generation = generation_ + 1;

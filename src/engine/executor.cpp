@@ -67,6 +67,11 @@ void Executor::process(const AudioIo& io, std::uint32_t nframes) noexcept {
     counters_.frame.store(frame_, std::memory_order_release);
 }
 
+void Executor::skip_frames(std::uint64_t frames) noexcept {
+    frame_ += frames;
+    counters_.frame.store(frame_, std::memory_order_release);
+}
+
 void Executor::render(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept {
     std::uint32_t position = 0;
     while (position < nframes) {

@@ -369,7 +369,11 @@ std::string DaemonSettings::to_toml(const fs::path& state_dir, const fs::path& p
     out += "midi_inputs = " + toml_list(midi_inputs) + "\n";
     out += "reconnect_max_backoff_s = " + toml_double(reconnect_max_backoff_s) + "\n";
     out += "stall_timeout_s = " + toml_double(stall_timeout_s) + "\n";
-    out += "\n[osc]\nudp_port = 0\ntcp_port = 0\n";
+    out += "\n[osc]\n";
+    if (osc_udp_port != 0 || osc_tcp_port != 0) out += "bind_address = " + toml_string(osc_bind_address) + "\n";
+    out += "udp_port = " + std::to_string(osc_udp_port) + "\ntcp_port = " + std::to_string(osc_tcp_port) + "\n";
+    if (!osc_allow.empty()) out += "allow = " + toml_list(osc_allow) + "\n";
+    if (osc_meter_rate_hz >= 0.0) out += "meter_rate_hz = " + toml_double(osc_meter_rate_hz) + "\n";
     out += "\n[realtime]\nlock_memory = false\n";
     out += "\n[paths]\n";
     out += "state_dir = " + toml_string(state_dir.string()) + "\n";
@@ -453,6 +457,8 @@ CaptureClient::CaptureClient(const std::string& server, const std::string& clien
     sample_rate_ = jack_get_sample_rate(client_);
     // Touch every page now, not on the audio thread.
     buffers_.assign(ports, std::vector<float>(capacity_frames, 0.0f));
+    // One stamp per block; blocks are at least 16 frames (JACK's smallest period).
+    stamps_.assign(capacity_frames / 16 + 2, BlockStamp{});
     for (unsigned i = 0; i < ports; ++i) {
         const std::string port = "in_" + std::to_string(i + 1);
         jack_port_t* p = jack_port_register(client_, port.c_str(), JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
@@ -484,6 +490,18 @@ int CaptureClient::process(jack_nframes_t nframes, void* self) noexcept {
     for (std::size_t p = 0; p < me->ports_.size(); ++p) {
         const auto* in = static_cast<const float*>(jack_port_get_buffer(me->ports_[p], nframes));
         std::memcpy(me->buffers_[p].data() + at, in, n * sizeof(float));
+    }
+    const std::size_t stamp = me->stamp_count_.load(std::memory_order_relaxed);
+    if (stamp < me->stamps_.size()) {
+        BlockStamp& block = me->stamps_[stamp];
+        block = BlockStamp{at, jack_last_frame_time(me->client_), nframes, 0, 0};
+        jack_nframes_t cycle_frame = 0;
+        float period_usecs = 0.0f;
+        if (jack_get_cycle_times(me->client_, &cycle_frame, &block.cycle_usecs, &block.next_usecs,
+                                 &period_usecs) == 0) {
+            block.jack_frame = cycle_frame;
+        }
+        me->stamp_count_.store(stamp + 1, std::memory_order_release);
     }
     me->frames_.store(at + n, std::memory_order_release);
     return 0;
@@ -518,6 +536,33 @@ std::optional<std::size_t> CaptureClient::first_nonzero(unsigned port, std::size
     if (port >= buffers_.size()) return std::nullopt;
     for (std::size_t i = from; i < available; ++i) {
         if (std::abs(buffers_[port][i]) > threshold) return i;
+    }
+    return std::nullopt;
+}
+
+std::optional<jack_nframes_t> CaptureClient::jack_frame_of(std::size_t index) const {
+    if (index >= frames()) return std::nullopt;
+    const std::size_t count = stamp_count_.load(std::memory_order_acquire);
+    // The last block that starts at or before `index` (stamps are in order).
+    const auto end = stamps_.begin() + static_cast<std::ptrdiff_t>(count);
+    const auto after = std::upper_bound(stamps_.begin(), end, index,
+                                        [](std::size_t i, const BlockStamp& b) { return i < b.at; });
+    if (after == stamps_.begin()) return std::nullopt;
+    const BlockStamp& block = *(after - 1);
+    return static_cast<jack_nframes_t>(block.jack_frame + (index - block.at));
+}
+
+std::optional<jack_nframes_t> CaptureClient::jack_frame_at_time(jack_time_t usecs) const {
+    const std::size_t count = stamp_count_.load(std::memory_order_acquire);
+    for (std::size_t i = 0; i < count; ++i) {
+        const BlockStamp& block = stamps_[i];
+        if (block.next_usecs <= block.cycle_usecs || usecs < block.cycle_usecs || usecs >= block.next_usecs) {
+            continue;
+        }
+        const double fraction = static_cast<double>(usecs - block.cycle_usecs) /
+                                static_cast<double>(block.next_usecs - block.cycle_usecs);
+        return static_cast<jack_nframes_t>(block.jack_frame +
+                                           static_cast<jack_nframes_t>(std::llround(fraction * block.frames)));
     }
     return std::nullopt;
 }

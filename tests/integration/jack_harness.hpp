@@ -163,6 +163,14 @@ struct DaemonSettings {
     double reconnect_max_backoff_s = 5.0;
     std::string patch_text;  // written next to the config when not empty
     std::string log_level = "info";
+    // [osc]: both ports 0 (the default) leave the daemon without UDP/TCP
+    // control; the OSC tests pick free ports. Empty allow / negative meter
+    // rate: the daemon's defaults.
+    std::string osc_bind_address = "127.0.0.1";
+    int osc_udp_port = 0;
+    int osc_tcp_port = 0;
+    std::vector<std::string> osc_allow;
+    double osc_meter_rate_hz = -1.0;
 
     std::string to_toml(const std::filesystem::path& state_dir,
                         const std::filesystem::path& patch_path) const;
@@ -234,6 +242,13 @@ public:
     // First frame at or after `from` where |x| > threshold; nullopt if none.
     std::optional<std::size_t> first_nonzero(unsigned port, std::size_t from = 0,
                                              float threshold = 1e-6f) const;
+    // The JACK frame (jack_last_frame_time of its cycle, plus its offset in
+    // the block) of recorded frame `index`; nullopt if not recorded yet.
+    std::optional<jack_nframes_t> jack_frame_of(std::size_t index) const;
+    // The JACK frame being played at JACK time `usecs` (jack_get_time()'s
+    // clock), interpolated inside the recorded cycle that spans it from that
+    // cycle's own times (jack_get_cycle_times); nullopt if no recorded cycle does.
+    std::optional<jack_nframes_t> jack_frame_at_time(jack_time_t usecs) const;
     bool server_lost() const { return shutdown_.load(std::memory_order_acquire); }
     double sample_rate() const { return sample_rate_; }
     void close();
@@ -250,6 +265,17 @@ private:
     double sample_rate_ = 0.0;
     std::atomic<std::size_t> frames_{0};
     std::atomic<bool> shutdown_{false};
+    // Where each recorded block starts, on both counts (preallocated; written
+    // by the process callback before frames_ is published).
+    struct BlockStamp {
+        std::size_t at = 0;
+        jack_nframes_t jack_frame = 0;
+        jack_nframes_t frames = 0;     // the cycle's length
+        jack_time_t cycle_usecs = 0;   // when the cycle started, and the next one is due
+        jack_time_t next_usecs = 0;
+    };
+    std::vector<BlockStamp> stamps_;
+    std::atomic<std::size_t> stamp_count_{0};
 };
 
 // A Unix datagram socket standing in for systemd's NOTIFY_SOCKET. A thread

@@ -158,6 +158,13 @@ private:
     bool register_port(const engine::GraphPort& graph_port);
     bool connect_pair(const RegisteredPort& ours, const std::string& external);
     const RegisteredPort* registered(const std::string& name, std::string& error) const;
+
+public:
+    // [nrt] Whether connect_external/disconnect_external would succeed now.
+    bool can_connect_external(const std::string& our_port, const std::string& external,
+                              bool disconnect, std::string& error) const;
+
+private:
     std::array<SlotPort, kMaxSlots>* slots_for(engine::PortDirection direction,
                                                engine::PortKind kind);
     void refresh_connections();
@@ -186,11 +193,14 @@ private:
     std::atomic<std::uint32_t> clock_seq_{0};
     std::atomic<std::uint32_t> cycle_jack_frame_{0};
     std::atomic<std::uint64_t> cycle_engine_frame_{0};
+    std::atomic<bool> restart_frame_clock_{true};
 
     // Audio-thread scratch.
     std::array<const float*, kMaxSlots> input_buffers_{};
     std::array<float*, kMaxSlots> output_buffers_{};
     LoadMeter load_meter_;
+    std::uint32_t expected_jack_frame_ = 0;  // where the next cycle should start
+    bool have_expected_frame_ = false;
 
     // Control-thread state.
     std::vector<RegisteredPort> ports_;

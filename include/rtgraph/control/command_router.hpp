@@ -29,6 +29,10 @@ public:
                                   std::string& error) = 0;
     virtual bool disconnect_external(const std::string& graph_port, const std::string& external,
                                      std::string& error) = 0;
+    // [nrt] Whether that (dis)connection can be made now, checked before a
+    // transaction is applied; `error` says why not.
+    virtual bool can_connect_external(const std::string& graph_port, const std::string& external,
+                                      bool disconnect, std::string& error) = 0;
     // [nrt] The model's graph ports changed: register/unregister JACK ports.
     virtual void graph_ports_changed() = 0;
     // [nrt] The engine frame at which an OSC time falls; `late_frames` > 0
@@ -84,6 +88,7 @@ private:
         OscPeer peer;
         OscMessage reply;
         engine::ApplyResult result;
+        std::uint64_t due_frame = 0;  // a timetagged change is live once rendered
     };
     struct Subscriber {
         OscPeer peer;
@@ -94,7 +99,8 @@ private:
                             const OscPeer& peer, std::vector<Outgoing>& out);
     bool handle_query(const Request& request, const OscPeer& peer, std::vector<Outgoing>& out);
     // Turns a change request into edits (engine or JACK); false with an error.
-    bool to_edits(const Request& request, std::vector<engine::Edit>& edits,
+    bool to_edits(const Request& request, const std::set<std::string>& added_nodes,
+                  std::vector<engine::Edit>& edits,
                   std::vector<std::pair<std::string, std::string>>& externals, bool& disconnect,
                   std::string& code, std::string& error) const;
 

@@ -47,6 +47,7 @@ struct ApplyResult {
     Error error;
     std::size_t failed_index = 0;     // which edit of a transaction was refused
     std::vector<std::string> notes;   // clamping and other remarks
+    std::vector<std::size_t> note_edits;  // for each note, the edit it is about
     std::uint64_t last_seq = 0;       // acknowledged once counters().consumed_seq reaches it
     std::uint64_t generation = 0;     // program generation published, 0 if none
 
@@ -99,6 +100,9 @@ public:
     // [rt] audio thread: the ring it writes telemetry into. A backend running
     // process() may add its own records (block load) from that same thread.
     rt::TelemetryRing& telemetry_ring() noexcept { return telemetry_; }
+
+    // [rt] audio thread: frames the server skipped (see Executor::skip_frames).
+    void skip_frames(std::uint64_t frames) noexcept RTGRAPH_NONBLOCKING { executor_.skip_frames(frames); }
 
     // [rt] audio thread.
     void process(const AudioIo& io, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING {

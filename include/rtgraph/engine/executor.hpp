@@ -53,6 +53,11 @@ public:
     // blocks longer than max_block are rendered in max_block pieces).
     void process(const AudioIo& io, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
 
+    // [rt] wait-free. Moves the frame clock on by `frames` not rendered (the
+    // audio server skipped cycles), so scheduled frames keep their meaning:
+    // events due in the gap apply at the start of the next block.
+    void skip_frames(std::uint64_t frames) noexcept RTGRAPH_NONBLOCKING;
+
     const ExecutorCounters& counters() const noexcept { return counters_; }
 
 private:
