@@ -280,9 +280,7 @@ expect "batch: missing file" 2 '' "cannot read '$tmp/nope.txt'" ctl batch "$tmp/
 stdin_text=$'# only a comment\n\n'
 expect "batch: empty" 0 '^ok: nothing to do' '' ctl batch
 stdin_text=$'add sine k1\nadd gain k2\nconnect k1:out k2:in\n'
-known_issue "batch: add and connect in one transaction" \
-    "router checks endpoints against the model before the bundle's own adds (command_router.cpp is_external)" \
-    0 '^ok: 3 commands' '' ctl batch
+expect "batch: add and connect in one transaction" 0 '^ok: 3 commands' '' ctl batch
 ctl remove k1 >/dev/null 2>&1
 ctl remove k2 >/dev/null 2>&1
 
