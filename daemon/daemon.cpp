@@ -95,7 +95,13 @@ int Daemon::run() {
     while (exit_code_ < 0) {
         fds.assign({{signal_fd_, POLLIN, 0}, {timer_fd_, POLLIN, 0}});
         transport_.append_poll_fds(fds);
-        if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) {
+        // While replies wait for the audio thread, look again every quarter
+        // millisecond rather than at the next 10 ms tick: a /done goes out
+        // within a fraction of a period of the change going live.
+        const timespec pending_wait{0, 250'000};
+        const bool replies_pending = router_ && router_->pending_replies() > 0;
+        if (ppoll(fds.data(), fds.size(), replies_pending ? &pending_wait : nullptr, nullptr) < 0 &&
+            errno != EINTR) {
             spdlog::critical("poll failed: {}", std::strerror(errno));
             exit_code_ = kExitFailure;
             break;
@@ -116,6 +122,8 @@ int Daemon::run() {
             std::uint64_t expirations = 0;
             [[maybe_unused]] const auto n = read(timer_fd_, &expirations, sizeof expirations);
             tick(Clock::now());
+        } else if (router_) {
+            router_->poll(outgoing_);
         }
         send_all();
     }
