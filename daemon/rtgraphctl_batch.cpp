@@ -5,17 +5,6 @@
 
 namespace rtgraph::ctl {
 
-namespace {
-
-std::string_view trim(std::string_view text) {
-    const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
-    while (!text.empty() && space(text.front())) text.remove_prefix(1);
-    while (!text.empty() && space(text.back())) text.remove_suffix(1);
-    return text;
-}
-
-}  // namespace
-
 BatchParse parse_batch(std::string_view text) {
     BatchParse result;
     const control::ScriptParse script = control::parse_patch_script(text);
@@ -32,27 +21,12 @@ BatchParse parse_batch(std::string_view text) {
             return result;
         }
     }
-    // The script is valid: map it line by line, keeping line numbers for messages.
-    int line_number = 0;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        std::size_t end = text.find('\n', start);
-        if (end == std::string_view::npos) end = text.size();
-        std::string_view line = text.substr(start, end - start);
-        start = end + 1;
-        ++line_number;
-        if (const std::size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-        line = trim(line);
-        if (line.empty() || line == "at" || line.starts_with("at ") || line.starts_with("at\t")) continue;
-        engine::Edit edit;
-        std::string error;
-        if (!control::parse_command(line, edit, error)) {  // cannot happen after the check above
-            result.items.clear();
-            result.error_line = line_number;
-            result.error = error;
-            return result;
+    // The parser kept each command's line and text: map edit by edit.
+    for (const control::ScriptTransaction& transaction : script.transactions) {
+        for (std::size_t i = 0; i < transaction.edits.size(); ++i) {
+            const control::ScriptSource& source = transaction.sources[i];
+            result.items.push_back(BatchItem{source.line, source.text, message_from_edit(transaction.edits[i])});
         }
-        result.items.push_back(BatchItem{line_number, std::string(line), message_from_edit(edit)});
     }
     return result;
 }

@@ -143,7 +143,7 @@ bool parse_command(std::string_view line, engine::Edit& edit, std::string& error
 
 ScriptParse parse_patch_script(std::string_view text) {
     ScriptParse result;
-    result.transactions.push_back(ScriptTransaction{0.0, 1, {}});
+    result.transactions.push_back(ScriptTransaction{0.0, 1, {}, {}});
     int line_number = 0;
     std::size_t start = 0;
     while (start <= text.size()) {
@@ -165,7 +165,7 @@ ScriptParse parse_patch_script(std::string_view text) {
                 result.error = "usage: at SECONDS (a number, not earlier than the previous 'at')";
                 return result;
             }
-            result.transactions.push_back(ScriptTransaction{seconds, line_number, {}});
+            result.transactions.push_back(ScriptTransaction{seconds, line_number, {}, {}});
             continue;
         }
         engine::Edit edit;
@@ -176,6 +176,10 @@ ScriptParse parse_patch_script(std::string_view text) {
             return result;
         }
         result.transactions.back().edits.push_back(std::move(edit));
+        const std::string_view command(words.front().data(),
+                                       static_cast<std::size_t>(words.back().data() + words.back().size() -
+                                                                words.front().data()));
+        result.transactions.back().sources.push_back(ScriptSource{line_number, std::string(command)});
     }
     return result;
 }

@@ -225,3 +225,23 @@ TEST(PatchScriptTest, ReportsTheLineOfAnError) {
 
 }  // namespace
 }  // namespace rtgraph::engine
+
+namespace rtgraph::control {
+namespace {
+
+TEST(PatchScriptTest, KeepsEachEditsLineAndText) {
+    const ScriptParse parsed = parse_patch_script("# head\nadd sine a freq=3  # tail\n\n  connect a:out graph:o \nat 1\nremove a\n");
+    ASSERT_TRUE(parsed.ok()) << parsed.error;
+    ASSERT_EQ(parsed.transactions.size(), 2u);
+    ASSERT_EQ(parsed.transactions[0].sources.size(), 2u);
+    EXPECT_EQ(parsed.transactions[0].sources[0].line, 2);
+    EXPECT_EQ(parsed.transactions[0].sources[0].text, "add sine a freq=3");
+    EXPECT_EQ(parsed.transactions[0].sources[1].line, 4);
+    EXPECT_EQ(parsed.transactions[0].sources[1].text, "connect a:out graph:o");
+    ASSERT_EQ(parsed.transactions[1].sources.size(), 1u);
+    EXPECT_EQ(parsed.transactions[1].sources[0].line, 6);
+    EXPECT_EQ(parsed.transactions[1].sources[0].text, "remove a");
+}
+
+}  // namespace
+}  // namespace rtgraph::control

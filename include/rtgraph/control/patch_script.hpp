@@ -21,10 +21,17 @@
 
 namespace rtgraph::control {
 
+// Where one edit came from, for messages that point at the script.
+struct ScriptSource {
+    int line = 0;
+    std::string text;  // the command, without comment or surrounding blanks
+};
+
 struct ScriptTransaction {
     double at_seconds = 0.0;
     int line = 0;  // where it starts, for messages
     std::vector<engine::Edit> edits;
+    std::vector<ScriptSource> sources;  // one per edit
 };
 
 struct ScriptParse {
