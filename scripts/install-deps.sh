@@ -15,6 +15,8 @@ packages=(
   jackd2 libjack-jackd2-dev libtomlplusplus-dev libspdlog-dev libsystemd-dev systemd
   # the OSC control plane: JSON replies, liblo for rtgraphctl and examples
   nlohmann-json3-dev liblo-dev liblo-tools python3-liblo
+  # plugin hosting: lilv for LV2, LADSPA headers, real plugins for tests, jalv for the benchmark
+  liblilv-dev lv2-dev ladspa-sdk lv2-examples swh-lv2 jalv
 )
 
 missing=()
