@@ -486,6 +486,17 @@ inline Message message_from_edit(const engine::Edit& edit) {
         Message operator()(const RemoveGraphPort& e) const { return {"/port/remove", {e.name}}; }
         Message operator()(const BypassNode& e) const { return {"/node/bypass", {e.name, e.bypassed}}; }
         Message operator()(const ClearGraph&) const { return {"/graph/clear", {}}; }
+        Message operator()(const MapMidi& e) const {
+            Message m{"/midi/map", {std::int32_t{e.channel}, std::int32_t{e.controller}, e.node, e.param}};
+            if (e.min && e.max) {
+                m.args.emplace_back(*e.min);
+                m.args.emplace_back(*e.max);
+            }
+            return m;
+        }
+        Message operator()(const UnmapMidi& e) const {
+            return {"/midi/unmap", {std::int32_t{e.channel}, std::int32_t{e.controller}}};
+        }
     };
     return std::visit(Visitor{}, edit);
 }

@@ -129,13 +129,41 @@ bool parse_command(std::string_view line, engine::Edit& edit, std::string& error
             return false;
         }
         edit = BypassNode{s(w[1]), w[2] == "on"};
+    } else if (verb == "map") {
+        if (!expect_count(w, 5, 7, "map CHANNEL CC NODE PARAM [MIN MAX]", error) ||
+            w.size() == 6) {
+            error = "usage: map CHANNEL CC NODE PARAM [MIN MAX]";
+            return false;
+        }
+        float channel = 0.0f;
+        float controller = 0.0f;
+        if (!number_arg(w[1], "MIDI channel", channel, error)) return false;
+        if (!number_arg(w[2], "MIDI controller", controller, error)) return false;
+        MapMidi map{static_cast<int>(channel), static_cast<int>(controller), s(w[3]), s(w[4]),
+                    std::nullopt, std::nullopt};
+        if (w.size() == 7) {
+            float low = 0.0f;
+            float high = 0.0f;
+            if (!number_arg(w[5], "minimum", low, error)) return false;
+            if (!number_arg(w[6], "maximum", high, error)) return false;
+            map.min = low;
+            map.max = high;
+        }
+        edit = std::move(map);
+    } else if (verb == "unmap") {
+        if (!expect_count(w, 3, 3, "unmap CHANNEL CC", error)) return false;
+        float channel = 0.0f;
+        float controller = 0.0f;
+        if (!number_arg(w[1], "MIDI channel", channel, error)) return false;
+        if (!number_arg(w[2], "MIDI controller", controller, error)) return false;
+        edit = UnmapMidi{static_cast<int>(channel), static_cast<int>(controller)};
     } else if (verb == "clear") {
         if (!expect_count(w, 1, 1, "clear", error)) return false;
         edit = ClearGraph{};
     } else {
         error = "unknown command '" + s(verb) +
                 "' (known: add remove rename connect disconnect edge-gain set port unport bypass "
-                "clear)";
+                "map unmap clear)";
         return false;
     }
     return true;
@@ -208,6 +236,12 @@ std::string write_patch_script(const engine::Model& model) {
         out += "connect " + model.describe(edge.source) + " " + model.describe(edge.destination);
         if (edge.gain != 1.0f) out += " " + number(edge.gain);
         out += "\n";
+    }
+    for (const MidiMap& map : model.midi_maps()) {
+        const ModelNode* node = model.node(map.node);
+        out += "map " + std::to_string(map.channel + 1) + " " + std::to_string(map.controller) + " " +
+               node->name + " " + node->type->params[map.param].name + " " + number(map.min) + " " +
+               number(map.max) + "\n";
     }
     return out;
 }

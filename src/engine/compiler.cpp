@@ -82,6 +82,76 @@ private:
     std::uint32_t count_ = 0;
 };
 
+using EdgesInto = std::map<std::pair<bool, std::uint64_t>, std::vector<std::size_t>>;
+
+// MIDI buffers: one per producer (a graph MIDI input or a node's MIDI output),
+// no sharing by lifetime (there are few and they are small), then merge
+// buffers for inputs fed by several edges, then one that stays empty.
+void compile_midi(const CompileRequest& request, const EdgesInto& edges_into, Program& program) {
+    std::map<SourceKey, std::uint32_t> buffer_of;
+    std::uint32_t count = 0;
+    for (ProgramStep& step : program.steps) {
+        step.first_midi_output = static_cast<std::uint32_t>(program.midi_output_buffers.size());
+        if (step.kind == StepKind::kGraphMidiInput) {
+            buffer_of[{true, step.slot, 0}] = count;
+            program.midi_output_buffers.push_back(count++);
+        } else if (step.kind == StepKind::kNode) {
+            const NodeTypeInfo& type = step.node->type();
+            for (std::uint32_t p = 0; p < type.ports.size(); ++p) {
+                if (type.ports[p].kind == PortKind::kMidi &&
+                    type.ports[p].direction == PortDirection::kOutput) {
+                    buffer_of[{false, step.node->id(), p}] = count;
+                    program.midi_output_buffers.push_back(count++);
+                }
+            }
+        }
+    }
+    std::uint32_t widest = 1;
+    std::size_t most_edges = 1;
+    for (ProgramStep& step : program.steps) {
+        step.first_midi_input = static_cast<std::uint32_t>(program.midi_inputs.size());
+        const auto add_input = [&](std::pair<bool, std::uint64_t> destination) {
+            ProgramInput input{static_cast<std::uint32_t>(program.midi_edges.size()), 0};
+            const auto it = edges_into.find(destination);
+            if (it != edges_into.end()) {
+                for (std::size_t i : it->second) {
+                    const CompileEdge& edge = request.edges[i];
+                    const SourceKey key = edge.source.graph
+                                              ? SourceKey{true, edge.source_slot, 0}
+                                              : SourceKey{false, edge.source.id, edge.source.port};
+                    const auto buffer = buffer_of.find(key);
+                    if (buffer == buffer_of.end()) continue;  // a MIDI input with no step
+                    program.midi_edges.push_back(
+                        ProgramEdge{buffer->second, edge.state.get(), edge.target_gain});
+                    program.edge_owners.push_back(edge.state);
+                    ++input.edge_count;
+                }
+                most_edges = std::max<std::size_t>(most_edges, input.edge_count);
+            }
+            program.midi_inputs.push_back(input);
+        };
+        if (step.kind == StepKind::kNode) {
+            const NodeTypeInfo& type = step.node->type();
+            for (std::uint32_t p = 0; p < type.ports.size(); ++p) {
+                if (type.ports[p].kind == PortKind::kMidi &&
+                    type.ports[p].direction == PortDirection::kInput) {
+                    add_input({false, (std::uint64_t{step.node->id()} << 32) | p});
+                }
+            }
+        } else if (step.kind == StepKind::kGraphMidiOutput) {
+            add_input({true, step.slot});
+        }
+        widest = std::max(widest, step.midi_input_count);
+        widest = std::max(widest, step.midi_output_count);
+    }
+    program.midi_merge_base = count;
+    program.midi_empty_buffer = count + widest;
+    program.midi_buffers.resize(program.midi_empty_buffer + 1);
+    program.midi_input_pointers.assign(widest, nullptr);
+    program.midi_output_pointers.assign(widest, nullptr);
+    program.midi_merge_sources.assign(most_edges, nullptr);
+}
+
 }  // namespace
 
 bool Program::contains(const Node* node) const noexcept {
@@ -111,11 +181,22 @@ std::unique_ptr<Program> compile_program(const CompileRequest& request,
     std::map<std::pair<bool, std::uint64_t>, std::vector<std::size_t>> edges_into;  // (graph, id<<32|port)
     std::map<std::uint32_t, bool> graph_input_slots;
     std::map<std::uint32_t, bool> graph_output_slots;
+    std::map<std::pair<bool, std::uint64_t>, std::vector<std::size_t>> midi_edges_into;
+    std::map<std::uint32_t, bool> midi_output_slots;
     for (std::size_t i = 0; i < request.edges.size(); ++i) {
         const CompileEdge& edge = request.edges[i];
         if (!edge_kept[i]) continue;
         if (!edge.source.graph && !nodes_by_id.contains(edge.source.id)) continue;
         if (!edge.destination.graph && !nodes_by_id.contains(edge.destination.id)) continue;
+        if (edge.kind == PortKind::kMidi) {
+            const std::uint64_t key =
+                edge.destination.graph
+                    ? edge.destination_slot
+                    : (std::uint64_t{edge.destination.id} << 32) | edge.destination.port;
+            if (edge.destination.graph) midi_output_slots[edge.destination_slot] = true;
+            midi_edges_into[{edge.destination.graph, key}].push_back(i);
+            continue;
+        }
         if (edge.source.graph) graph_input_slots[edge.source_slot] = true;
         const std::uint64_t key = edge.destination.graph
                                       ? edge.destination_slot
@@ -129,15 +210,29 @@ std::unique_ptr<Program> compile_program(const CompileRequest& request,
     for (const auto& [slot, used] : graph_input_slots) {
         steps.push_back(ProgramStep{StepKind::kGraphInput, nullptr, slot, 0, 0, 0, 1, false});
     }
+    // Every MIDI input gets a step, connected or not: controller maps read it.
+    for (std::uint32_t slot : request.midi_input_slots) {
+        ProgramStep step{StepKind::kGraphMidiInput, nullptr, slot, 0, 0, 0, 0, false};
+        step.midi_output_count = 1;
+        steps.push_back(step);
+    }
     for (NodeId id : order) {
         Node* node = nodes_by_id.at(id)->node.get();
         const NodeTypeInfo& type = node->type();
-        steps.push_back(ProgramStep{StepKind::kNode, node, 0, 0,
-                                    type.audio_count(PortDirection::kInput), 0,
-                                    type.audio_count(PortDirection::kOutput), step_bypass(id)});
+        ProgramStep step{StepKind::kNode, node, 0, 0,
+                         type.audio_count(PortDirection::kInput), 0,
+                         type.audio_count(PortDirection::kOutput), step_bypass(id)};
+        step.midi_input_count = type.port_count(PortKind::kMidi, PortDirection::kInput);
+        step.midi_output_count = type.port_count(PortKind::kMidi, PortDirection::kOutput);
+        steps.push_back(step);
     }
     for (const auto& [slot, used] : graph_output_slots) {
         steps.push_back(ProgramStep{StepKind::kGraphOutput, nullptr, slot, 0, 1, 0, 0, false});
+    }
+    for (const auto& [slot, used] : midi_output_slots) {
+        ProgramStep step{StepKind::kGraphMidiOutput, nullptr, slot, 0, 0, 0, 0, false};
+        step.midi_input_count = 1;
+        steps.push_back(step);
     }
 
     // Which step produces each source, and the last step that reads it.
@@ -249,6 +344,21 @@ std::unique_ptr<Program> compile_program(const CompileRequest& request,
     }
     program->input_pointers.assign(widest_inputs, nullptr);
     program->output_pointers.assign(widest_outputs, nullptr);
+
+    compile_midi(request, midi_edges_into, *program);
+
+    for (const CompileCcMap& map : request.cc_maps) {
+        const auto node = nodes_by_id.find(map.node);
+        if (node == nodes_by_id.end()) continue;
+        program->cc_maps.push_back(ProgramCcMap{map.channel, map.controller,
+                                                node->second->node.get(), map.param, map.min,
+                                                map.max, map.ramp_frames});
+    }
+    std::stable_sort(program->cc_maps.begin(), program->cc_maps.end(),
+                     [](const ProgramCcMap& a, const ProgramCcMap& b) {
+                         return std::pair{a.channel, a.controller} <
+                                std::pair{b.channel, b.controller};
+                     });
 
     for (const CompileNode& node : request.nodes) {
         program->node_owners.push_back(node.node);

@@ -2,6 +2,7 @@
 // (control thread), and reclamation (housekeeping thread).
 #include "rtgraph/engine/engine.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 
@@ -175,7 +176,8 @@ ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame) {
 
 CompileEdge Engine::compile_edge(const Model& model, const ModelEdge& edge, float target,
                                  std::shared_ptr<EdgeState> state) const {
-    CompileEdge compiled{edge.source, edge.destination, 0, 0, target, std::move(state)};
+    CompileEdge compiled{edge.source, edge.destination, 0, 0, target, std::move(state),
+                         model.kind_of(edge.source)};
     if (edge.source.graph) compiled.source_slot = model.graph_port(edge.source.id)->slot;
     if (edge.destination.graph) {
         compiled.destination_slot = model.graph_port(edge.destination.id)->slot;
@@ -194,6 +196,19 @@ bool Engine::publish_program(std::uint64_t frame) {
         request.nodes.push_back({id, node, model_.node(id)->bypassed});
     }
     for (const auto& [id, node] : fading_nodes_) request.nodes.push_back({id, node, false});
+    for (const GraphPort& port : model_.graph_ports()) {
+        if (port.kind == PortKind::kMidi && port.direction == PortDirection::kInput) {
+            request.midi_input_slots.push_back(port.slot);
+        }
+    }
+    for (const MidiMap& map : model_.midi_maps()) {
+        const ParamDescriptor& descriptor = model_.node(map.node)->type->params[map.param];
+        // A controller moves in steps of 1/127: ramp across them so the steps
+        // are not heard, even for a parameter that has no smoothing of its own.
+        const float ramp_ms = std::max(descriptor.smoothing_ms, 10.0f);
+        request.cc_maps.push_back(CompileCcMap{map.channel, map.controller, map.node, map.param,
+                                               map.min, map.max, ramp_frames(ramp_ms)});
+    }
     for (const ModelEdge& edge : model_.edges()) {
         const auto state = edge_states_.at(EdgeKey{edge.source, edge.destination});
         request.edges.push_back(compile_edge(model_, edge, edge.gain, state));
@@ -283,6 +298,7 @@ EngineStats Engine::stats() const {
     stats.nonfinite_blocks = c.nonfinite_blocks.load(std::memory_order_relaxed);
     stats.swaps_postponed = c.swaps_postponed.load(std::memory_order_relaxed);
     stats.telemetry_dropped = telemetry_.dropped();
+    stats.midi_dropped = c.midi_dropped.load(std::memory_order_relaxed);
     return stats;
 }
 

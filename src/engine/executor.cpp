@@ -215,8 +215,32 @@ void Executor::run_node(const ProgramStep& step, std::uint32_t nframes) noexcept
     for (std::uint32_t o = 0; o < step.output_count; ++o) {
         program.output_pointers[o] = program.buffers[program.output_buffers[step.first_output + o]];
     }
+    for (std::uint32_t i = 0; i < step.midi_input_count; ++i) {
+        program.midi_input_pointers[i] =
+            mix_midi_input(program.midi_inputs[step.first_midi_input + i], i);
+    }
+    for (std::uint32_t o = 0; o < step.midi_output_count; ++o) {
+        MidiBuffer& out =
+            program.midi_buffers[program.midi_output_buffers[step.first_midi_output + o]];
+        out.clear();
+        program.midi_output_pointers[o] = &out;
+    }
     step.node->process(ProcessBlock{program.input_pointers.data(), program.output_pointers.data(),
-                                    nframes, frame_, &telemetry_});
+                                    nframes, frame_, &telemetry_,
+                                    program.midi_input_pointers.data(),
+                                    program.midi_output_pointers.data()});
+    if (step.bypass) {
+        // MIDI has nothing to crossfade: a bypassed node passes its MIDI
+        // inputs straight through (input i to output i) from the first block.
+        for (std::uint32_t o = 0; o < step.midi_output_count; ++o) {
+            MidiBuffer& out = *program.midi_output_pointers[o];
+            out.clear();
+            if (o >= step.midi_input_count) continue;
+            for (const MidiEvent& event : program.midi_input_pointers[o]->events()) {
+                out.push(event, event.frame);
+            }
+        }
+    }
     if (step.bypass || step.node->bypass_mix() != 0.0f) apply_bypass(step, nframes);
     bool finite = true;
     for (std::uint32_t o = 0; o < step.output_count; ++o) {
@@ -231,6 +255,76 @@ void Executor::run_node(const ProgramStep& step, std::uint32_t nframes) noexcept
     step.node->reset();
     counters_.nonfinite_blocks.fetch_add(1, std::memory_order_relaxed);
     telemetry_.write({rt::TelemetryKind::kNodeNonFinite, 0, step.node->id(), frame_, {}});
+}
+
+const MidiBuffer* Executor::mix_midi_input(const ProgramInput& input,
+                                           std::uint32_t scratch) noexcept {
+    Program& program = *current_;
+    std::uint32_t sources = 0;
+    for (std::uint32_t e = 0; e < input.edge_count; ++e) {
+        const ProgramEdge& edge = program.midi_edges[input.first_edge + e];
+        if (edge.target_gain == 0.0f) {
+            // A leaving MIDI connection carries nothing from its first block.
+            edge.state->silent_generation.store(program.generation, std::memory_order_release);
+            continue;
+        }
+        program.midi_merge_sources[sources++] = &program.midi_buffers[edge.source_buffer];
+    }
+    if (sources == 0) return &program.midi_buffers[program.midi_empty_buffer];
+    if (sources == 1) return program.midi_merge_sources[0];
+    MidiBuffer& merged = program.midi_buffers[program.midi_merge_base + scratch];
+    merge_midi(merged, {program.midi_merge_sources.data(), sources});
+    return &merged;
+}
+
+void Executor::read_midi_input(const AudioIo& io, const ProgramStep& step, std::uint32_t offset,
+                               std::uint32_t nframes) noexcept {
+    Program& program = *current_;
+    MidiBuffer& events = program.midi_buffers[program.midi_output_buffers[step.first_midi_output]];
+    events.clear();
+    const MidiBuffer* source = step.slot < io.midi_input_count ? io.midi_inputs[step.slot] : nullptr;
+    if (source == nullptr) return;
+    for (const MidiEvent& event : source->events()) {
+        if (event.frame < offset || event.frame >= offset + nframes) continue;
+        if (!events.push(event, event.frame - offset)) {
+            counters_.midi_dropped.fetch_add(1, std::memory_order_relaxed);
+        }
+        if (event.size == 3 && (event.data[0] & 0xF0) == 0xB0) apply_controller(event);
+    }
+}
+
+void Executor::apply_controller(const MidiEvent& event) noexcept {
+    const std::uint8_t channel = event.data[0] & 0x0F;
+    const std::uint8_t controller = event.data[1] & 0x7F;
+    const float value = static_cast<float>(event.data[2] & 0x7F);
+    if (midi_learn_.load(std::memory_order_relaxed) && midi_learn_.exchange(false)) {
+        telemetry_.write({rt::TelemetryKind::kMidiLearn, 0, 0, frame_,
+                          {static_cast<float>(channel), static_cast<float>(controller), value, 0}});
+    }
+    const std::vector<ProgramCcMap>& maps = current_->cc_maps;
+    auto it = std::lower_bound(maps.begin(), maps.end(), std::pair{channel, controller},
+                               [](const ProgramCcMap& map, std::pair<std::uint8_t, std::uint8_t> key) {
+                                   return std::pair{map.channel, map.controller} < key;
+                               });
+    for (; it != maps.end() && it->channel == channel && it->controller == controller; ++it) {
+        const float target = it->min + (it->max - it->min) * (value / 127.0f);
+        it->node->set_param(it->param, target, it->ramp_frames);
+        telemetry_.write({rt::TelemetryKind::kParamFromMidi, 0, it->node->id(), frame_,
+                          {static_cast<float>(it->param), it->node->param(it->param).target(), 0, 0}});
+    }
+}
+
+void Executor::write_midi_output(const AudioIo& io, const ProgramStep& step, std::uint32_t offset) noexcept {
+    Program& program = *current_;
+    const MidiBuffer* merged = mix_midi_input(program.midi_inputs[step.first_midi_input], 0);
+    MidiBuffer* destination =
+        step.slot < io.midi_output_count ? io.midi_outputs[step.slot] : nullptr;
+    if (destination == nullptr) return;
+    for (const MidiEvent& event : merged->events()) {
+        if (!destination->push(event, event.frame + offset)) {
+            counters_.midi_dropped.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
 }
 
 void Executor::apply_bypass(const ProgramStep& step, std::uint32_t nframes) noexcept {
@@ -276,6 +370,12 @@ void Executor::run_steps(const AudioIo& io, std::uint32_t offset, std::uint32_t 
                 }
                 break;
             }
+            case StepKind::kGraphMidiInput:
+                read_midi_input(io, step, offset, nframes);
+                break;
+            case StepKind::kGraphMidiOutput:
+                write_midi_output(io, step, offset);
+                break;
             case StepKind::kGraphOutput: {
                 const float* mixed = mix_input(program.inputs[step.first_input], 0, nframes);
                 float* dst = step.slot < io.output_count ? io.outputs[step.slot] : nullptr;

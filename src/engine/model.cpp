@@ -21,6 +21,13 @@ Error fail(ErrorCode code, std::string message) { return Error{code, std::move(m
 
 bool is_structural(const Edit& edit) noexcept { return !std::holds_alternative<SetParam>(edit); }
 
+namespace {
+
+bool midi_channel_ok(int channel) { return channel >= 1 && channel <= 16; }
+bool midi_controller_ok(int controller) { return controller >= 0 && controller <= 127; }
+
+}  // namespace
+
 Error check_param_value(const ParamDescriptor& descriptor, std::string_view node_name, float& value,
                         std::vector<std::string>& notes) {
     if (!std::isfinite(value)) {
@@ -66,6 +73,8 @@ Error Model::apply(const Edit& edit, EditOutcome& outcome) {
             if constexpr (std::is_same_v<T, AddGraphPort>) return add_graph_port(e);
             if constexpr (std::is_same_v<T, RemoveGraphPort>) return remove_graph_port(e, outcome);
             if constexpr (std::is_same_v<T, BypassNode>) return bypass_node(e);
+            if constexpr (std::is_same_v<T, MapMidi>) return map_midi(e, outcome);
+            if constexpr (std::is_same_v<T, UnmapMidi>) return unmap_midi(e);
             if constexpr (std::is_same_v<T, ClearGraph>) {
                 clear(outcome);
                 return Error{};
@@ -150,6 +159,7 @@ Error Model::remove_node(const RemoveNode& edit, EditOutcome& outcome) {
         if (touches(edge)) outcome.removed_edges.push_back(edge);
     }
     std::erase_if(edges_, touches);
+    std::erase_if(midi_maps_, [id](const MidiMap& map) { return map.node == id; });
     outcome.removed_nodes.push_back(id);
     names_.erase(found->name);
     nodes_.erase(id);
@@ -403,6 +413,71 @@ void Model::clear(EditOutcome& outcome) {
     });
     nodes_.clear();
     names_.clear();
+    midi_maps_.clear();
+}
+
+Error Model::map_midi(const MapMidi& edit, EditOutcome& outcome) {
+    if (!midi_channel_ok(edit.channel) || !midi_controller_ok(edit.controller)) {
+        return fail(ErrorCode::kBadMidiMap,
+                    "MIDI channel must be 1-16 and controller 0-127, got channel " +
+                        std::to_string(edit.channel) + " controller " +
+                        std::to_string(edit.controller));
+    }
+    const ModelNode* found = find_node(edit.node);
+    if (found == nullptr) return fail(ErrorCode::kUnknownNode, "no node named '" + edit.node + "'");
+    const auto index = found->type->find_param(edit.param);
+    if (!index) {
+        return fail(ErrorCode::kUnknownParam,
+                    "node '" + edit.node + "' has no parameter '" + edit.param + "'");
+    }
+    const ParamDescriptor& descriptor = found->type->params[*index];
+    if (descriptor.creation_only) {
+        return fail(ErrorCode::kCreationOnlyParam, "parameter '" + edit.param + "' of node '" +
+                                                       edit.node + "' is fixed once the node exists");
+    }
+    float low = edit.min.value_or(descriptor.min);
+    float high = edit.max.value_or(descriptor.max);
+    if (Error error = check_param_value(descriptor, edit.node, low, outcome.notes)) return error;
+    if (Error error = check_param_value(descriptor, edit.node, high, outcome.notes)) return error;
+    const MidiMap map{static_cast<std::uint8_t>(edit.channel - 1),
+                      static_cast<std::uint8_t>(edit.controller), found->id, *index, low, high};
+    const auto same = std::find_if(midi_maps_.begin(), midi_maps_.end(), [&](const MidiMap& m) {
+        return m.channel == map.channel && m.controller == map.controller && m.node == map.node &&
+               m.param == map.param;
+    });
+    if (same != midi_maps_.end()) {
+        *same = map;
+        return {};
+    }
+    if (midi_maps_.size() >= kMaxMidiMaps) {
+        return fail(ErrorCode::kBadMidiMap,
+                    "too many MIDI maps (at most " + std::to_string(kMaxMidiMaps) + ")");
+    }
+    midi_maps_.push_back(map);
+    return {};
+}
+
+Error Model::unmap_midi(const UnmapMidi& edit) {
+    if (!midi_channel_ok(edit.channel) || !midi_controller_ok(edit.controller)) {
+        return fail(ErrorCode::kBadMidiMap,
+                    "MIDI channel must be 1-16 and controller 0-127, got channel " +
+                        std::to_string(edit.channel) + " controller " +
+                        std::to_string(edit.controller));
+    }
+    const std::size_t removed = std::erase_if(midi_maps_, [&](const MidiMap& m) {
+        return m.channel == edit.channel - 1 && m.controller == edit.controller;
+    });
+    if (removed == 0) {
+        return fail(ErrorCode::kBadMidiMap, "no MIDI map for channel " + std::to_string(edit.channel) +
+                                                " controller " + std::to_string(edit.controller));
+    }
+    return {};
+}
+
+void Model::note_param_value(NodeId node, std::uint32_t param, float value) {
+    const auto it = nodes_.find(node);
+    if (it == nodes_.end() || param >= it->second.params.size()) return;
+    it->second.params[param] = value;
 }
 
 std::vector<NodeId> Model::topological_order() const {

@@ -29,22 +29,28 @@ std::optional<std::uint32_t> NodeTypeInfo::find_param(std::string_view param_nam
     return std::nullopt;
 }
 
-std::uint32_t NodeTypeInfo::audio_index(std::uint32_t port) const {
+std::uint32_t NodeTypeInfo::kind_index(std::uint32_t port) const {
     std::uint32_t index = 0;
     for (std::uint32_t i = 0; i < port; ++i) {
-        if (ports[i].kind == PortKind::kAudio && ports[i].direction == ports[port].direction) {
+        if (ports[i].kind == ports[port].kind && ports[i].direction == ports[port].direction) {
             ++index;
         }
     }
     return index;
 }
 
-std::uint32_t NodeTypeInfo::audio_count(PortDirection direction) const {
+std::uint32_t NodeTypeInfo::port_count(PortKind kind, PortDirection direction) const {
     std::uint32_t count = 0;
     for (const PortInfo& port : ports) {
-        if (port.kind == PortKind::kAudio && port.direction == direction) ++count;
+        if (port.kind == kind && port.direction == direction) ++count;
     }
     return count;
+}
+
+std::uint32_t NodeTypeInfo::audio_index(std::uint32_t port) const { return kind_index(port); }
+
+std::uint32_t NodeTypeInfo::audio_count(PortDirection direction) const {
+    return port_count(PortKind::kAudio, direction);
 }
 
 }  // namespace rtgraph::engine

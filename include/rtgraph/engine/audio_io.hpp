@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "rtgraph/engine/midi_buffer.hpp"
+
 namespace rtgraph::engine {
 
 struct AudioIo {
@@ -12,6 +14,13 @@ struct AudioIo {
     std::uint32_t input_count = 0;
     float* const* outputs = nullptr;  // by graph output slot; null entries are skipped
     std::uint32_t output_count = 0;
+    // MIDI by graph MIDI slot. Event frames count from the first frame of the
+    // process() call. Inputs are read; outputs are appended to (the backend
+    // clears them). Null entries are skipped.
+    const MidiBuffer* const* midi_inputs = nullptr;
+    std::uint32_t midi_input_count = 0;
+    MidiBuffer* const* midi_outputs = nullptr;
+    std::uint32_t midi_output_count = 0;
 };
 
 }  // namespace rtgraph::engine

@@ -29,11 +29,24 @@ struct CompileEdge {
     std::uint32_t destination_slot = 0;  // when destination.graph: the graph output slot
     float target_gain = 1.0f;            // 0 for a connection fading out
     std::shared_ptr<EdgeState> state;
+    PortKind kind = PortKind::kAudio;
+};
+
+struct CompileCcMap {
+    std::uint8_t channel = 0;
+    std::uint8_t controller = 0;
+    NodeId node = kNoNode;
+    std::uint32_t param = 0;
+    float min = 0.0f;
+    float max = 1.0f;
+    std::uint32_t ramp_frames = 0;
 };
 
 struct CompileRequest {
     std::vector<CompileNode> nodes;  // live nodes and nodes still fading out
     std::vector<CompileEdge> edges;  // live edges and edges still fading out
+    std::vector<CompileCcMap> cc_maps;
+    std::vector<std::uint32_t> midi_input_slots;  // every graph MIDI input
     std::uint32_t max_block = 1024;
     float fade_step = 1.0f;
     std::uint64_t generation = 0;

@@ -74,8 +74,27 @@ struct BypassNode {
 
 struct ClearGraph {};
 
+// Binds MIDI controller `controller` (0..127) on `channel` (1..16) of every
+// graph MIDI input to a node parameter: CC value 0 gives `min`, 127 gives
+// `max` (either may be the larger); absent, they are the parameter's range.
+struct MapMidi {
+    int channel = 1;
+    int controller = 0;
+    std::string node;
+    std::string param;
+    std::optional<float> min;
+    std::optional<float> max;
+};
+
+// Removes every binding of (channel, controller).
+struct UnmapMidi {
+    int channel = 1;
+    int controller = 0;
+};
+
 using Edit = std::variant<AddNode, RemoveNode, RenameNode, Connect, Disconnect, SetEdgeGain,
-                          SetParam, AddGraphPort, RemoveGraphPort, BypassNode, ClearGraph>;
+                          SetParam, AddGraphPort, RemoveGraphPort, BypassNode, ClearGraph, MapMidi,
+                          UnmapMidi>;
 
 // True for edits that change the graph's structure (and so need a new Program);
 // parameter changes travel as events and never rebuild the graph.

@@ -67,6 +67,7 @@ struct EngineStats {
     std::uint64_t nonfinite_blocks = 0;
     std::uint64_t swaps_postponed = 0;
     std::uint64_t telemetry_dropped = 0;
+    std::uint64_t midi_dropped = 0;
 };
 
 class Engine {
@@ -117,6 +118,17 @@ public:
 
     // [nrt] The running instance of a node (tests and plugins' state), or null.
     std::shared_ptr<Node> instance(NodeId id) const;
+
+    // [nrt] control thread. MIDI learn: the next controller that arrives is
+    // reported once as a kMidiLearn telemetry record.
+    void arm_midi_learn(bool armed) noexcept { executor_.arm_midi_learn(armed); }
+    bool midi_learn_armed() const noexcept { return executor_.midi_learn_armed(); }
+
+    // [nrt] control thread: a mapped controller moved a parameter on the audio
+    // thread (a kParamFromMidi record); the model records the value.
+    void note_param_from_midi(NodeId node, std::uint32_t param, float value) {
+        model_.note_param_value(node, param, value);
+    }
 
     // True once everything applied so far is live on the audio thread.
     bool is_live(const ApplyResult& result) const noexcept;

@@ -27,6 +27,7 @@ enum class ErrorCode : std::uint16_t {
     kNotConnected,
     kCreationOnlyParam,
     kTooManyGraphPorts,
+    kBadMidiMap,        // channel or controller out of range, or no such binding
 
     // Engine (200..299).
     kBusy = 200,            // the queue to the audio thread is full; nothing changed

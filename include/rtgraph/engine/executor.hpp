@@ -33,6 +33,7 @@ struct ExecutorCounters {
     std::atomic<std::uint64_t> events_dropped{0};   // events whose node left before their frame
     std::atomic<std::uint64_t> nonfinite_blocks{0}; // node outputs silenced for NaN/Inf
     std::atomic<std::uint64_t> swaps_postponed{0};  // blocks a swap waited for retire space
+    std::atomic<std::uint64_t> midi_dropped{0};     // MIDI events beyond a buffer's capacity
 };
 
 class Executor {
@@ -60,6 +61,11 @@ public:
 
     const ExecutorCounters& counters() const noexcept { return counters_; }
 
+    // [any thread] Arms MIDI learn: the next controller message on any graph
+    // MIDI input is reported once as a kMidiLearn telemetry record.
+    void arm_midi_learn(bool armed) noexcept { midi_learn_.store(armed, std::memory_order_relaxed); }
+    bool midi_learn_armed() const noexcept { return midi_learn_.load(std::memory_order_relaxed); }
+
 private:
     void render(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept
         RTGRAPH_NONBLOCKING;
@@ -71,6 +77,13 @@ private:
         RTGRAPH_NONBLOCKING;
     void run_node(const ProgramStep& step, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
     void apply_bypass(const ProgramStep& step, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
+    const MidiBuffer* mix_midi_input(const ProgramInput& input, std::uint32_t scratch) noexcept
+        RTGRAPH_NONBLOCKING;
+    void read_midi_input(const AudioIo& io, const ProgramStep& step, std::uint32_t offset,
+                         std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
+    void write_midi_output(const AudioIo& io, const ProgramStep& step, std::uint32_t offset) noexcept
+        RTGRAPH_NONBLOCKING;
+    void apply_controller(const MidiEvent& event) noexcept RTGRAPH_NONBLOCKING;
     const float* mix_input(const ProgramInput& input, std::uint32_t scratch,
                            std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
 
@@ -89,6 +102,7 @@ private:
     bool fading_ = false;   // an edge moved in the segment being rendered
 
     ExecutorCounters counters_;
+    std::atomic<bool> midi_learn_{false};
 };
 
 }  // namespace rtgraph::engine

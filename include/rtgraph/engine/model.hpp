@@ -65,6 +65,17 @@ struct ModelEdge {
     float gain = 1.0f;
 };
 
+// A MIDI controller bound to a parameter (channel 0..15 inside the model).
+struct MidiMap {
+    std::uint8_t channel = 0;
+    std::uint8_t controller = 0;
+    NodeId node = kNoNode;
+    std::uint32_t param = 0;
+    float min = 0.0f;
+    float max = 1.0f;
+};
+inline constexpr std::size_t kMaxMidiMaps = 1024;
+
 // What a successful edit did, beyond "it worked".
 struct EditOutcome {
     std::vector<std::string> notes;         // e.g. "freq clamped from 30000 to 20000"
@@ -91,6 +102,12 @@ public:
     const std::map<NodeId, ModelNode>& nodes() const { return nodes_; }
     const std::vector<GraphPort>& graph_ports() const { return graph_ports_; }
     const std::vector<ModelEdge>& edges() const { return edges_; }
+    const std::vector<MidiMap>& midi_maps() const { return midi_maps_; }
+
+    // [nrt] Records a value a mapped MIDI controller gave a parameter on the
+    // audio thread, so the model (and saved state) stays the truth. Ignored
+    // when the node or parameter is gone.
+    void note_param_value(NodeId node, std::uint32_t param, float value);
 
     // Resolves "node:port" / "graph:port"; the error says which part is wrong.
     Error resolve(std::string_view text, PortDirection role, Endpoint& out) const;
@@ -106,6 +123,9 @@ public:
 
     static bool valid_name(std::string_view name);
 
+    // The kind of an endpoint that exists.
+    PortKind kind_of(const Endpoint& endpoint) const;
+
 private:
     Error add_node(const AddNode& edit, EditOutcome& outcome);
     Error remove_node(const RemoveNode& edit, EditOutcome& outcome);
@@ -117,11 +137,12 @@ private:
     Error add_graph_port(const AddGraphPort& edit);
     Error remove_graph_port(const RemoveGraphPort& edit, EditOutcome& outcome);
     Error bypass_node(const BypassNode& edit);
+    Error map_midi(const MapMidi& edit, EditOutcome& outcome);
+    Error unmap_midi(const UnmapMidi& edit);
     void clear(EditOutcome& outcome);
 
     std::vector<NodeLink> node_links() const;
     std::vector<ModelEdge>::iterator find_edge(const Endpoint& source, const Endpoint& destination);
-    PortKind kind_of(const Endpoint& endpoint) const;
 
     const NodeRegistry* registry_;
     std::uint32_t max_graph_ports_;
@@ -129,6 +150,7 @@ private:
     std::map<std::string, NodeId, std::less<>> names_;
     std::vector<GraphPort> graph_ports_;
     std::vector<ModelEdge> edges_;
+    std::vector<MidiMap> midi_maps_;
     NodeId next_node_id_ = 1;
     GraphPortId next_graph_port_id_ = 1;
 };

@@ -14,6 +14,7 @@
 #include <span>
 #include <vector>
 
+#include "rtgraph/engine/midi_buffer.hpp"
 #include "rtgraph/engine/node_type.hpp"
 #include "rtgraph/engine/smoothed_param.hpp"
 #include "rtgraph/rt/annotations.hpp"
@@ -33,6 +34,11 @@ struct ProcessBlock {
     std::uint32_t nframes;       // 1 .. max_block
     std::uint64_t frame;         // absolute engine frame of the first sample
     rt::TelemetryRing* telemetry;
+    // One per MIDI port of the direction, in port order. Input events are
+    // sorted, frames relative to the first frame of this call; output buffers
+    // arrive empty and the node appends in frame order.
+    const MidiBuffer* const* midi_inputs = nullptr;
+    MidiBuffer* const* midi_outputs = nullptr;
 };
 
 class Node {
@@ -56,6 +62,13 @@ public:
     // Toggle and integer parameters always jump.
     void set_param(std::uint32_t index, float value, std::uint32_t ramp_frames) noexcept
         RTGRAPH_NONBLOCKING;
+
+    // [any thread] The latest value of control output `index` (see
+    // NodeTypeInfo::control_outputs), as of the last block; 0 when none.
+    virtual float control_output(std::uint32_t /*index*/) const noexcept { return 0.0f; }
+
+    // [any thread] The delay the node adds, in frames, as it reports it now.
+    virtual std::uint32_t latency_frames() const noexcept { return type_->latency_frames; }
 
     const NodeTypeInfo& type() const noexcept { return *type_; }
     const PrepareSpec& spec() const noexcept { return spec_; }

@@ -48,6 +48,9 @@ struct NodeTypeInfo {
     std::string description;
     std::vector<PortInfo> ports;
     std::vector<ParamDescriptor> params;
+    std::string family = "builtin";    // builtin, lv2 or ladspa
+    std::uint32_t latency_frames = 0;  // the delay the node itself adds, as it reports it
+    std::vector<std::string> control_outputs{};  // values the node reports (plugins' control outputs)
 
     // [nrt] lookups by name; nullopt when there is no such port or parameter.
     std::optional<std::uint32_t> find_port(std::string_view port_name) const;
@@ -57,6 +60,11 @@ struct NodeTypeInfo {
     // its buffer in ProcessBlock::inputs or ::outputs.
     std::uint32_t audio_index(std::uint32_t port) const;
     std::uint32_t audio_count(PortDirection direction) const;
+
+    // The same for any kind: a MIDI port's position in ProcessBlock::midi_inputs
+    // or ::midi_outputs, and how many ports of a kind and direction there are.
+    std::uint32_t kind_index(std::uint32_t port) const;
+    std::uint32_t port_count(PortKind kind, PortDirection direction) const;
 };
 
 }  // namespace rtgraph::engine

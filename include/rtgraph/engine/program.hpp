@@ -33,6 +33,8 @@ enum class StepKind : std::uint8_t {
     kGraphInput,   // copy external input `slot` into its output buffer
     kNode,         // run `node`
     kGraphOutput,  // add the mixed input into external output `slot`
+    kGraphMidiInput,   // copy external MIDI input `slot`'s events of the span; apply CC maps
+    kGraphMidiOutput,  // append the merged MIDI input to external MIDI output `slot`
 };
 
 struct ProgramStep {
@@ -44,6 +46,24 @@ struct ProgramStep {
     std::uint32_t first_output;  // into Program::output_buffers
     std::uint32_t output_count;
     bool bypass;  // kNode: outputs crossfade to the inputs
+    // MIDI ports, like the audio ones: into Program::midi_inputs and
+    // ::midi_output_buffers.
+    std::uint32_t first_midi_input = 0;
+    std::uint32_t midi_input_count = 0;
+    std::uint32_t first_midi_output = 0;
+    std::uint32_t midi_output_count = 0;
+};
+
+// A MIDI controller bound to a parameter: value 0..127 maps linearly onto
+// [min, max] and reaches the node as a ramped parameter change.
+struct ProgramCcMap {
+    std::uint8_t channel;     // 0..15
+    std::uint8_t controller;  // 0..127
+    Node* node;
+    std::uint32_t param;
+    float min;
+    float max;
+    std::uint32_t ramp_frames;
 };
 
 struct Program {
@@ -66,6 +86,20 @@ struct Program {
     // [rt] scratch the audio thread fills per step: sized for the widest step.
     std::vector<const float*> input_pointers;
     std::vector<float*> output_pointers;
+
+    // MIDI: one buffer per MIDI output (graph MIDI inputs included), then one
+    // merge buffer per MIDI input of the widest step, then an empty one. MIDI
+    // edges do not fade: an edge with target_gain 0 is leaving and carries nothing.
+    std::vector<MidiBuffer> midi_buffers;
+    std::vector<ProgramInput> midi_inputs;
+    std::vector<ProgramEdge> midi_edges;
+    std::vector<std::uint32_t> midi_output_buffers;
+    std::uint32_t midi_merge_base = 0;
+    std::uint32_t midi_empty_buffer = 0;
+    std::vector<const MidiBuffer*> midi_input_pointers;
+    std::vector<MidiBuffer*> midi_output_pointers;
+    std::vector<const MidiBuffer*> midi_merge_sources;  // sized for the most edges into one input
+    std::vector<ProgramCcMap> cc_maps;  // sorted by (channel, controller)
 
     // Node ids in the program, sorted, to check a pending event's target.
     std::vector<Node*> nodes_sorted;

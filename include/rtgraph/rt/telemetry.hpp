@@ -25,6 +25,9 @@ enum class TelemetryKind : std::uint16_t {
     kSchedInfo = 7,         // values = {policy, priority}
     kXrun = 8,              // values = {delay microseconds}
     kRetireQueueFull = 9,   // a program swap was postponed one block
+    kMidiLearn = 10,        // values = {channel 0..15, controller, value}: MIDI learn caught it
+    kParamFromMidi = 11,    // source = node id; values = {param index, value}: a mapped CC moved it
+    kPluginLog = 12,        // source = node id: a plugin logged from the audio thread (dropped)
 };
 
 struct TelemetryRecord {
