@@ -34,7 +34,10 @@ std::string SchedInfo::describe() const {
     return std::string(name) + " priority " + std::to_string(priority);
 }
 
-JackBackend::JackBackend(JackBackendConfig config) : config_(std::move(config)) {}
+JackBackend::JackBackend(JackBackendConfig config)
+    : config_(std::move(config)),
+      midi_in_events_(std::make_unique<engine::MidiBuffer[]>(kMaxSlots)),
+      midi_out_events_(std::make_unique<engine::MidiBuffer[]>(kMaxSlots)) {}
 
 JackBackend::~JackBackend() { close(); }
 
@@ -79,9 +82,36 @@ void JackBackend::process(jack_nframes_t nframes) noexcept {
             out != nullptr ? static_cast<float*>(jack_port_get_buffer(out, nframes)) : nullptr;
         if (out != nullptr) output_count = slot + 1;
     }
-    engine_->process(engine::AudioIo{input_buffers_.data(), input_count, output_buffers_.data(),
-                                     output_count},
-                     nframes);
+    std::uint32_t midi_input_count = 0;
+    std::uint32_t midi_output_count = 0;
+    for (std::uint32_t slot = 0; slot < kMaxSlots; ++slot) {
+        midi_input_buffers_[slot] = nullptr;
+        if (jack_port_t* in = midi_inputs_[slot].port.load(std::memory_order_acquire)) {
+            read_midi(in, nframes, midi_in_events_[slot]);
+            midi_input_buffers_[slot] = &midi_in_events_[slot];
+            midi_input_count = slot + 1;
+        }
+        midi_output_buffers_[slot] = nullptr;
+        if (midi_outputs_[slot].port.load(std::memory_order_acquire) != nullptr) {
+            midi_out_events_[slot].clear();
+            midi_output_buffers_[slot] = &midi_out_events_[slot];
+            midi_output_count = slot + 1;
+        }
+    }
+    engine::AudioIo io{input_buffers_.data(), input_count, output_buffers_.data(), output_count};
+    io.midi_inputs = midi_input_buffers_.data();
+    io.midi_input_count = midi_input_count;
+    io.midi_outputs = midi_output_buffers_.data();
+    io.midi_output_count = midi_output_count;
+    engine_->process(io, nframes);
+    for (std::uint32_t slot = 0; slot < midi_output_count; ++slot) {
+        // Reload: a port that left its slot meanwhile is still registered for
+        // two more cycles, so writing to the one loaded above is safe too.
+        jack_port_t* out = midi_outputs_[slot].port.load(std::memory_order_acquire);
+        if (out != nullptr && midi_output_buffers_[slot] != nullptr) {
+            write_midi(out, nframes, *midi_output_buffers_[slot]);
+        }
+    }
     const double rate = sample_rate_.load(std::memory_order_relaxed);
     const double period_us = rate > 0 ? 1e6 * nframes / rate : 0.0;
     // One load record about every half second.
@@ -93,6 +123,32 @@ void JackBackend::process(jack_nframes_t nframes) noexcept {
         deadline_misses_.fetch_add(1, std::memory_order_relaxed);
     }
     cycles_.fetch_add(1, std::memory_order_release);
+}
+
+void JackBackend::read_midi(jack_port_t* port, jack_nframes_t nframes,
+                            engine::MidiBuffer& events) noexcept {
+    events.clear();
+    void* buffer = jack_port_get_buffer(port, nframes);
+    const jack_nframes_t count = jack_midi_get_event_count(buffer);
+    for (jack_nframes_t i = 0; i < count; ++i) {
+        jack_midi_event_t event;
+        if (jack_midi_event_get(&event, buffer, i) != 0) continue;
+        if (!events.push(event.time, event.buffer, static_cast<std::uint32_t>(event.size))) {
+            midi_refused_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+}
+
+void JackBackend::write_midi(jack_port_t* port, jack_nframes_t nframes,
+                             const engine::MidiBuffer& events) noexcept {
+    void* buffer = jack_port_get_buffer(port, nframes);
+    jack_midi_clear_buffer(buffer);
+    for (const engine::MidiEvent& event : events.events()) {
+        if (event.frame >= nframes ||
+            jack_midi_event_write(buffer, event.frame, event.data.data(), event.size) != 0) {
+            midi_refused_.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -183,7 +239,9 @@ bool JackBackend::start(engine::Engine& engine, const engine::Model& model, std:
 
 std::array<JackBackend::SlotPort, JackBackend::kMaxSlots>* JackBackend::slots_for(
     engine::PortDirection direction, engine::PortKind kind) {
-    if (kind != engine::PortKind::kAudio) return nullptr;  // MIDI is routed by the plugin host
+    if (kind == engine::PortKind::kMidi) {
+        return direction == engine::PortDirection::kInput ? &midi_inputs_ : &midi_outputs_;
+    }
     return direction == engine::PortDirection::kInput ? &audio_inputs_ : &audio_outputs_;
 }
 
@@ -349,6 +407,8 @@ void JackBackend::read_process_thread_sched() {
 void JackBackend::drop_client() {
     for (SlotPort& slot : audio_inputs_) slot.port.store(nullptr, std::memory_order_release);
     for (SlotPort& slot : audio_outputs_) slot.port.store(nullptr, std::memory_order_release);
+    for (SlotPort& slot : midi_inputs_) slot.port.store(nullptr, std::memory_order_release);
+    for (SlotPort& slot : midi_outputs_) slot.port.store(nullptr, std::memory_order_release);
     if (client_ != nullptr) jack_client_close(client_);
     client_ = nullptr;
     ports_.clear();

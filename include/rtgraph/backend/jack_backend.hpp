@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -123,6 +124,9 @@ public:
 
     bool connected() const noexcept { return client_ != nullptr; }
     std::uint64_t cycles() const noexcept { return cycles_.load(std::memory_order_acquire); }
+    // MIDI events refused at our JACK ports (system exclusive, or more than a
+    // buffer holds in one cycle).
+    std::uint64_t midi_refused() const noexcept { return midi_refused_.load(std::memory_order_relaxed); }
     BackendFigures figures() const;
 
     // External connections we would re-make: our short name → full names.
@@ -155,6 +159,10 @@ private:
     static void registration_callback(jack_port_id_t port, int registered, void* self) noexcept;
 
     void process(jack_nframes_t nframes) noexcept RTGRAPH_NONBLOCKING;
+    void read_midi(jack_port_t* port, jack_nframes_t nframes, engine::MidiBuffer& events) noexcept
+        RTGRAPH_NONBLOCKING;
+    void write_midi(jack_port_t* port, jack_nframes_t nframes, const engine::MidiBuffer& events) noexcept
+        RTGRAPH_NONBLOCKING;
     bool register_port(const engine::GraphPort& graph_port);
     bool connect_pair(const RegisteredPort& ours, const std::string& external);
     const RegisteredPort* registered(const std::string& name, std::string& error) const;
@@ -180,7 +188,10 @@ private:
     // Shared with the audio thread.
     std::array<SlotPort, kMaxSlots> audio_inputs_;
     std::array<SlotPort, kMaxSlots> audio_outputs_;
+    std::array<SlotPort, kMaxSlots> midi_inputs_;
+    std::array<SlotPort, kMaxSlots> midi_outputs_;
     std::atomic<std::uint64_t> cycles_{0};
+    std::atomic<std::uint64_t> midi_refused_{0};  // system exclusive and overflow at our ports
     std::atomic<std::uint64_t> xruns_{0};
     std::atomic<std::uint32_t> period_{0};
     std::atomic<std::uint32_t> sample_rate_{0};
@@ -198,6 +209,11 @@ private:
     // Audio-thread scratch.
     std::array<const float*, kMaxSlots> input_buffers_{};
     std::array<float*, kMaxSlots> output_buffers_{};
+    // One event buffer per MIDI slot and direction, allocated once (4 KiB each).
+    std::unique_ptr<engine::MidiBuffer[]> midi_in_events_;
+    std::unique_ptr<engine::MidiBuffer[]> midi_out_events_;
+    std::array<const engine::MidiBuffer*, kMaxSlots> midi_input_buffers_{};
+    std::array<engine::MidiBuffer*, kMaxSlots> midi_output_buffers_{};
     LoadMeter load_meter_;
     std::uint32_t expected_jack_frame_ = 0;  // where the next cycle should start
     bool have_expected_frame_ = false;
