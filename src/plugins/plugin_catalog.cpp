@@ -1,0 +1,50 @@
+// The plugin catalog (control thread).
+#include "rtgraph/plugins/plugin_catalog.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace rtgraph::plugins {
+
+namespace {
+
+bool contains_folded(std::string_view haystack, std::string_view needle) {
+    if (needle.empty()) return true;
+    const auto fold = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+    return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                       [&](char a, char b) { return fold(a) == fold(b); }) != haystack.end();
+}
+
+}  // namespace
+
+std::uint32_t PluginInfo::count(PluginPortKind kind, bool input) const {
+    return static_cast<std::uint32_t>(std::count_if(ports.begin(), ports.end(), [&](const PluginPortInfo& p) {
+        return p.kind == kind && p.input == input;
+    }));
+}
+
+void PluginCatalog::replace_family(std::string_view family, std::vector<PluginInfo> found) {
+    std::erase_if(entries_, [&](const PluginInfo& info) { return info.family == family; });
+    for (PluginInfo& info : found) entries_.push_back(std::move(info));
+    std::sort(entries_.begin(), entries_.end(),
+              [](const PluginInfo& a, const PluginInfo& b) { return a.type_name < b.type_name; });
+}
+
+const PluginInfo* PluginCatalog::find(std::string_view type_name) const {
+    const auto it = std::find_if(entries_.begin(), entries_.end(),
+                                 [&](const PluginInfo& info) { return info.type_name == type_name; });
+    return it == entries_.end() ? nullptr : &*it;
+}
+
+std::vector<const PluginInfo*> PluginCatalog::filter(std::string_view text) const {
+    std::vector<const PluginInfo*> out;
+    for (const PluginInfo& info : entries_) {
+        if (contains_folded(info.name, text) || contains_folded(info.type_name, text) ||
+            contains_folded(info.plugin_class, text)) {
+            out.push_back(&info);
+        }
+    }
+    return out;
+}
+
+}  // namespace rtgraph::plugins

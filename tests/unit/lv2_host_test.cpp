@@ -1,0 +1,250 @@
+// LV2 hosting with real plugins from Debian's lv2-examples and swh-lv2:
+// the catalog, levels through eg-amp, host-side ramps, an exact delay, MIDI
+// through eg-fifths, and eg-sampler loading a sample through the worker.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+#include <thread>
+
+#include "rtgraph/control/patch_script.hpp"
+#include "rtgraph/plugins/lv2_host.hpp"
+#include "rtgraph/plugins/lv2_node.hpp"
+#include "support/engine_rig.hpp"
+#include "support/signal_analysis.hpp"
+
+namespace rtgraph::test_support {
+namespace {
+
+constexpr double kRate = 48000.0;
+constexpr const char* kAmp = "http://lv2plug.in/plugins/eg-amp";
+constexpr const char* kFifths = "http://lv2plug.in/plugins/eg-fifths";
+constexpr const char* kSampler = "http://lv2plug.in/plugins/eg-sampler";
+constexpr const char* kDelay = "http://plugin.org.uk/swh-plugins/delay_n";
+
+struct Lv2Rig {
+    explicit Lv2Rig(std::uint32_t outputs = 1, std::uint32_t inputs = 1)
+        : host(kRate, engine::EngineConfig{}.max_block), rig(engine::EngineConfig{}, outputs, inputs) {
+        catalog = host.scan({}, rig.registry, problems);
+    }
+    const plugins::PluginInfo* info(std::string_view uri) const {
+        for (const plugins::PluginInfo& p : catalog) {
+            if (p.type_name == uri) return &p;
+        }
+        return nullptr;
+    }
+    plugins::Lv2Host host;  // first in, last out: nodes die before their plugins' host
+    EngineRig rig;
+    std::vector<std::string> problems;
+    std::vector<plugins::PluginInfo> catalog;
+};
+
+double db_to_gain(double db) { return std::pow(10.0, db / 20.0); }
+
+TEST(Lv2Catalog, ListsInstalledPluginsWithTheirPorts) {
+    Lv2Rig r;
+    const plugins::PluginInfo* amp = r.info(kAmp);
+    ASSERT_NE(amp, nullptr) << "eg-amp (lv2-examples) not found";
+    EXPECT_EQ(amp->count(plugins::PluginPortKind::kAudio, true), 1u);
+    EXPECT_EQ(amp->count(plugins::PluginPortKind::kAudio, false), 1u);
+    EXPECT_EQ(amp->count(plugins::PluginPortKind::kControl, true), 1u);
+    EXPECT_EQ(amp->plugin_class, "Amplifier Plugin");
+    const engine::NodeTypeInfo* type = r.rig.registry.find(kAmp);
+    ASSERT_NE(type, nullptr);
+    ASSERT_EQ(type->params.size(), 1u);
+    EXPECT_EQ(type->params[0].name, "gain");
+    EXPECT_EQ(type->params[0].min, -90.0f);
+    EXPECT_EQ(type->params[0].max, 24.0f);
+    EXPECT_EQ(type->params[0].default_value, 0.0f);
+    EXPECT_EQ(type->params[0].unit, "dB");
+
+    const plugins::PluginInfo* fifths = r.info(kFifths);
+    ASSERT_NE(fifths, nullptr);
+    EXPECT_EQ(fifths->count(plugins::PluginPortKind::kMidi, true), 1u);
+    EXPECT_EQ(fifths->count(plugins::PluginPortKind::kMidi, false), 1u);
+    EXPECT_EQ(fifths->count(plugins::PluginPortKind::kAudio, true) +
+                  fifths->count(plugins::PluginPortKind::kAudio, false),
+              0u);
+
+    const plugins::PluginInfo* delay = r.info(kDelay);
+    ASSERT_NE(delay, nullptr) << "swh-lv2 not found";
+    EXPECT_EQ(delay->count(plugins::PluginPortKind::kControl, true), 2u);
+    // Every swh-lv2 and lv2-examples plugin is found, not just a few.
+    EXPECT_GE(r.catalog.size(), 90u);
+}
+
+TEST(Lv2Catalog, UnknownUriIsRefusedAndChangesNothing) {
+    Lv2Rig r;
+    r.rig.script("port out out_1\nadd sine osc\n");
+    const std::string before = control::write_patch_script(r.rig.engine->model());
+    const engine::ApplyResult result =
+        r.rig.engine->apply(engine::AddNode{"http://lv2plug.in/plugins/eg-nonexistent", "x", {}});
+    EXPECT_EQ(result.error.code, engine::ErrorCode::kUnknownType);
+    EXPECT_EQ(control::write_patch_script(r.rig.engine->model()), before);
+}
+
+class EgAmpGain : public ::testing::TestWithParam<float> {};
+
+TEST_P(EgAmpGain, OutputLevelMatchesTheGainInDecibels) {
+    const float db = GetParam();
+    Lv2Rig r;
+    r.rig.script(std::string("port out out_1\nadd sine osc freq=1000 amp=0.25\nadd ") + kAmp +
+                 " amp gain=" + std::to_string(db) +
+                 "\nconnect osc:out amp:in\nconnect amp:out graph:out_1\n");
+    r.rig.driver.render(48000, 256);
+    const std::span<const float> out = r.rig.out().subspan(4800);  // past the edge fade-in
+    const double expected = 0.25 / std::sqrt(2.0) * db_to_gain(db);
+    EXPECT_NEAR(20.0 * std::log10(rms(out) / expected), 0.0, 0.01) << "gain " << db << " dB";
+}
+
+INSTANTIATE_TEST_SUITE_P(Decibels, EgAmpGain, ::testing::Values(-20.0f, -6.0f, 0.0f, 6.0f));
+
+TEST(EgAmp, ParameterChangeIsRampedByTheHostInShortSteps) {
+    Lv2Rig r;
+    r.rig.script(std::string("port out out_1\nport in in_1\nadd ") + kAmp +
+                 " amp gain=0\nconnect graph:in_1 amp:in\nconnect amp:out graph:out_1\n");
+    r.rig.driver.set_input(0, std::vector<float>(48000, 0.5f));  // DC: the gain is the output
+    r.rig.driver.render(4800, 256);
+    r.rig.apply_ok({engine::SetParam{"amp", "gain", -20.0f, 20.0f}}, 4800);  // 960 frames
+    r.rig.driver.render(4800, 256);
+    const std::span<const float> out = r.rig.out();
+    EXPECT_NEAR(out[4799], 0.5f, 1e-6f);
+    EXPECT_NEAR(out[4800 + 960 + 16], 0.05f, 1e-5f);  // on target once the ramp ends
+    // In between the gain moves in 60 steps of 16 frames, each step at most
+    // 1/60 of the 20 dB: no jump to the new value.
+    double largest_step_db = 0.0;
+    for (std::size_t n = 4800; n < 4800 + 960 + 16; ++n) {
+        const double step = 20.0 * std::log10(out[n - 1] / out[n]);
+        largest_step_db = std::max(largest_step_db, step);
+    }
+    EXPECT_LE(largest_step_db, 20.0 / 60.0 + 1e-3);
+    EXPECT_GT(largest_step_db, 0.1);  // it did move in steps
+}
+
+TEST(SwhDelay, AnImpulseArrivesExactlyTheDelayTimeLater) {
+    Lv2Rig r;
+    r.rig.script(std::string("port out out_1\nport in in_1\nadd ") + kDelay +
+                 " d delay_time=0.01 max_delay=1\nconnect graph:in_1 d:in\nconnect d:out graph:out_1\n");
+    std::vector<float> input(9600, 0.0f);
+    input[1234] = 1.0f;
+    r.rig.driver.set_input(0, input);
+    r.rig.driver.render(9600, 100);
+    const std::span<const float> out = r.rig.out();
+    for (std::size_t n = 0; n < out.size(); ++n) {
+        ASSERT_EQ(out[n], n == 1234 + 480 ? 1.0f : 0.0f) << "frame " << n;
+    }
+}
+
+// MIDI in, through a plugin, out: engine->process with MIDI buffers directly.
+TEST(EgFifths, EachNoteComesOutWithItsFifthAtTheSameFrame) {
+    Lv2Rig r;
+    r.rig.script(std::string("port in midi_in midi\nport out midi_out midi\nadd ") + kFifths +
+                 " fifths\nconnect graph:midi_in fifths:in\nconnect fifths:out graph:midi_out\n");
+    engine::MidiBuffer in;
+    engine::MidiBuffer out;
+    const engine::MidiBuffer* inputs[] = {&in};
+    engine::MidiBuffer* outputs[] = {&out};
+    engine::AudioIo io;
+    io.midi_inputs = inputs;
+    io.midi_input_count = 1;
+    io.midi_outputs = outputs;
+    io.midi_output_count = 1;
+    r.rig.engine->process(io, 256);  // adopts the program
+    const std::uint8_t note_on[] = {0x90, 60, 100};
+    const std::uint8_t note_off[] = {0x80, 60, 0};
+    in.push(37, note_on, 3);
+    in.push(200, note_off, 3);
+    out.clear();
+    r.rig.engine->process(io, 256);
+    const auto events = out.events();
+    ASSERT_EQ(events.size(), 4u);
+    EXPECT_EQ(events[0].frame, 37u);
+    EXPECT_EQ(events[1].frame, 37u);
+    EXPECT_EQ(events[0].data[1] + events[1].data[1], 60 + 67);
+    EXPECT_EQ(events[0].data[0], 0x90);
+    EXPECT_EQ(events[2].frame, 200u);
+    EXPECT_EQ(events[3].frame, 200u);
+    EXPECT_EQ(events[2].data[1] + events[3].data[1], 60 + 67);
+    EXPECT_EQ(events[3].data[0], 0x80);
+}
+
+// A 16-bit mono WAV of a sine, written by hand for the sampler to load.
+void write_sine_wav(const std::string& path, double frequency, double seconds) {
+    const auto frames = static_cast<std::uint32_t>(seconds * kRate);
+    std::ofstream file(path, std::ios::binary);
+    const auto u32 = [&](std::uint32_t v) { file.write(reinterpret_cast<const char*>(&v), 4); };
+    const auto u16 = [&](std::uint16_t v) { file.write(reinterpret_cast<const char*>(&v), 2); };
+    file.write("RIFF", 4);
+    u32(36 + frames * 2);
+    file.write("WAVEfmt ", 8);
+    u32(16);
+    u16(1);
+    u16(1);
+    u32(48000);
+    u32(48000 * 2);
+    u16(2);
+    u16(16);
+    file.write("data", 4);
+    u32(frames * 2);
+    for (std::uint32_t n = 0; n < frames; ++n) {
+        const double x = 0.5 * std::sin(2.0 * std::numbers::pi * frequency * n / kRate);
+        u16(static_cast<std::uint16_t>(static_cast<std::int16_t>(std::lround(x * 32767.0))));
+    }
+}
+
+TEST(EgSampler, LoadsASampleThroughTheWorkerAndPlaysIt) {
+    Lv2Rig r;
+    const std::string wav = (std::filesystem::temp_directory_path() /
+                             ("rtgraph-sampler-" + std::to_string(::getpid()) + ".wav"))
+                                .string();
+    write_sine_wav(wav, 440.0, 0.5);
+    r.rig.script(std::string("port in midi_in midi\nport out out_1\nadd ") + kSampler +
+                 " sampler\nconnect graph:midi_in sampler:control\nconnect sampler:out graph:out_1\n");
+    std::vector<float> left(256);
+    float* audio_out[] = {left.data()};
+    engine::MidiBuffer in;
+    const engine::MidiBuffer* inputs[] = {&in};
+    engine::AudioIo io;
+    io.outputs = audio_out;
+    io.output_count = 1;
+    io.midi_inputs = inputs;
+    io.midi_input_count = 1;
+    r.rig.engine->process(io, 256);
+
+    auto node = std::dynamic_pointer_cast<plugins::Lv2Node>(
+        r.rig.engine->instance(r.rig.engine->model().find_node("sampler")->id));
+    ASSERT_NE(node, nullptr);
+    std::string error;
+    ASSERT_TRUE(node->send_path(std::string(kSampler) + "#sample", wav, error)) << error;
+    // The audio thread keeps running while the worker loads the file.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (node->work_responses() == 0 && std::chrono::steady_clock::now() < deadline) {
+        r.rig.engine->process(io, 256);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    EXPECT_GE(node->work_scheduled(), 1u);
+    ASSERT_GE(node->work_responses(), 1u) << "the worker never answered";
+    EXPECT_GE(r.host.worker_jobs(), 1u);
+
+    // Play it: a note-on, then measure what comes out.
+    const std::uint8_t note_on[] = {0x90, 60, 127};
+    in.push(0, note_on, 3);
+    std::vector<float> played;
+    for (int block = 0; block < 40; ++block) {
+        std::fill(left.begin(), left.end(), 0.0f);
+        r.rig.engine->process(io, 256);
+        in.clear();
+        played.insert(played.end(), left.begin(), left.end());
+    }
+    std::filesystem::remove(wav);
+    const std::span<const float> body = std::span<const float>(played).subspan(512, 8192);
+    EXPECT_NEAR(zero_crossing_frequency(body, kRate), 440.0, 2.0);
+    EXPECT_NEAR(peak(body), 0.5, 0.01);
+}
+
+}  // namespace
+}  // namespace rtgraph::test_support
