@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "rtgraph/control/osc_api.hpp"
+#include "rtgraph/plugins/lv2_node.hpp"
 
 namespace rtgraph::control {
 
@@ -20,7 +21,9 @@ OscArgument float_arg(float value) { return OscArgument{'f', value}; }
 
 bool is_query(std::string_view path) {
     return path == "/version" || path == "/api" || path == "/param/get" || path == "/graph/dump" ||
-           path == "/types" || path == "/status" || path == "/subscribe" || path == "/unsubscribe";
+           path == "/types" || path == "/status" || path == "/subscribe" || path == "/unsubscribe" ||
+           path == "/plugins" || path == "/plugins/rescan" || path == "/node/outputs" ||
+           path == "/node/path" || path == "/midi/learn";
 }
 
 const OscAddress* find_address(std::string_view path) {
@@ -66,6 +69,17 @@ public:
         }
         out = static_cast<float>(value);  // NaN/Inf pass through: the model refuses them by name
         ++index_;
+        return true;
+    }
+
+    bool integer(const char* name, int& out, std::string& error) {
+        float value = 0.0f;
+        if (!number(name, value, error)) return false;
+        if (!std::isfinite(value) || value != std::floor(value) || std::fabs(value) > 1e6f) {
+            error = "argument " + std::string(name) + " must be a whole number";
+            return false;
+        }
+        out = static_cast<int>(value);
         return true;
     }
 
@@ -280,6 +294,28 @@ bool CommandRouter::to_edits(const Request& request, const std::set<std::string>
     } else if (path == "/graph/clear") {
         if (!args.finish(error)) return false;
         edits.push_back(engine::ClearGraph{});
+    } else if (path == "/midi/map") {
+        engine::MapMidi map;
+        if (!args.integer("CHANNEL", map.channel, error) || !args.integer("CC", map.controller, error) ||
+            !args.string("NODE", map.node, error) || !args.string("PARAM", map.param, error)) {
+            return false;
+        }
+        if (args.more()) {
+            float low = 0.0f;
+            float high = 0.0f;
+            if (!args.number("MIN", low, error) || !args.number("MAX", high, error)) return false;
+            map.min = low;
+            map.max = high;
+        }
+        if (!args.finish(error)) return false;
+        edits.push_back(std::move(map));
+    } else if (path == "/midi/unmap") {
+        engine::UnmapMidi unmap;
+        if (!args.integer("CHANNEL", unmap.channel, error) ||
+            !args.integer("CC", unmap.controller, error) || !args.finish(error)) {
+            return false;
+        }
+        edits.push_back(unmap);
     }
     return true;
 }
@@ -480,6 +516,8 @@ bool CommandRouter::handle_query(const Request& request, const OscPeer& peer, st
     } else if (path == "/unsubscribe") {
         if (!args.finish(error)) goto bad;
         subscribers_.erase(peer.describe());
+    } else {
+        return handle_plugin_query(request, peer, out);
     }
     out.push_back({peer, std::move(reply)});
     return true;
@@ -525,7 +563,161 @@ std::string CommandRouter::dump_json() const {
                                         {"destination", model.describe(edge.destination)},
                                         {"gain", edge.gain}});
     }
+    graph["midi_maps"] = nlohmann::json::array();
+    for (const engine::MidiMap& map : model.midi_maps()) {
+        const engine::ModelNode* node = model.node(map.node);
+        graph["midi_maps"].push_back({{"channel", map.channel + 1},
+                                      {"controller", map.controller},
+                                      {"node", node->name},
+                                      {"param", node->type->params[map.param].name},
+                                      {"min", map.min},
+                                      {"max", map.max}});
+    }
     return graph.dump();
+}
+
+// Plugins, control outputs, LV2 host messages and MIDI learn: answered at
+// once, like queries, though /midi/learn binds later.
+bool CommandRouter::handle_plugin_query(const Request& request, const OscPeer& peer,
+                                        std::vector<Outgoing>& out) {
+    const OscMessage& message = *request.message;
+    ArgReader args(message, request.first_arg, *find_address(message.address));
+    const std::string& path = message.address;
+    std::string error;
+    std::string code = "bad_arguments";
+    OscMessage reply = done(request);
+    if (path == "/plugins") {
+        std::string filter;
+        if (args.more() && !args.string("FILTER", filter, error)) goto bad;
+        if (!args.finish(error)) goto bad;
+        reply.args.push_back(string_arg(plugins_json(filter)));
+    } else if (path == "/plugins/rescan") {
+        if (!args.finish(error)) goto bad;
+        const std::vector<std::string> problems = host_.rescan_plugins();
+        const plugins::PluginCatalog* catalog = host_.plugin_catalog();
+        nlohmann::json summary = {{"plugins", catalog != nullptr ? catalog->entries().size() : 0},
+                                  {"problems", problems}};
+        reply.args.push_back(string_arg(summary.dump()));
+    } else if (path == "/node/outputs" || path == "/node/path") {
+        std::string name, property, file;
+        if (!args.string("NODE", name, error)) goto bad;
+        if (path == "/node/path" &&
+            (!args.string("PROPERTY_URI", property, error) || !args.string("PATH", file, error))) {
+            goto bad;
+        }
+        if (!args.finish(error)) goto bad;
+        const engine::ModelNode* node = engine_.model().find_node(name);
+        if (node == nullptr) {
+            code = "unknown_node";
+            error = "no node named '" + name + "'";
+            goto bad;
+        }
+        const std::shared_ptr<engine::Node> instance = engine_.instance(node->id);
+        if (path == "/node/outputs") {
+            nlohmann::json outputs = nlohmann::json::object();
+            for (std::uint32_t i = 0; i < node->type->control_outputs.size(); ++i) {
+                outputs[node->type->control_outputs[i]] = instance ? instance->control_output(i) : 0.0f;
+            }
+            reply.args.push_back(string_arg(
+                nlohmann::json{{"node", name},
+                               {"latency_frames", instance ? instance->latency_frames() : 0},
+                               {"outputs", outputs}}
+                    .dump()));
+        } else {
+            auto* plugin = dynamic_cast<plugins::Lv2Node*>(instance.get());
+            if (plugin == nullptr) {
+                code = "bad_node";
+                error = "node '" + name + "' is not an LV2 plugin";
+                goto bad;
+            }
+            if (!plugin->send_path(property, file, error)) {
+                code = "bad_node";
+                goto bad;
+            }
+        }
+    } else if (path == "/midi/learn") {
+        engine::MapMidi map;
+        if (!args.string("NODE", map.node, error) || !args.string("PARAM", map.param, error)) goto bad;
+        if (args.more()) {
+            float low = 0.0f;
+            float high = 0.0f;
+            if (!args.number("MIN", low, error) || !args.number("MAX", high, error)) goto bad;
+            map.min = low;
+            map.max = high;
+        }
+        if (!args.finish(error)) goto bad;
+        // Validate now with a stand-in controller, so a bad request fails at
+        // once rather than when a controller arrives.
+        engine::Model trial = engine_.model();
+        engine::EditOutcome outcome;
+        map.channel = 1;
+        map.controller = 0;
+        if (engine::Error refused = trial.apply(map, outcome)) {
+            code = engine::error_name(refused.code);
+            error = refused.message;
+            goto bad;
+        }
+        learn_ = Learn{peer, request.id, std::move(map)};
+        engine_.arm_midi_learn(true);
+    }
+    out.push_back({peer, std::move(reply)});
+    return true;
+bad:
+    ++stats_.errors;
+    out.push_back({peer, failure(request, code, error)});
+    return false;
+}
+
+void CommandRouter::midi_learned(int channel, int controller, std::vector<Outgoing>& out) {
+    if (!learn_) return;
+    Learn learn = std::move(*learn_);
+    learn_.reset();
+    learn.map.channel = channel + 1;
+    learn.map.controller = controller;
+    const engine::ApplyResult result = engine_.apply(learn.map);
+    if (!result.ok()) {
+        // The node went away since the request, say.
+        out.push_back({learn.peer, OscMessage{"/error", {int_arg(learn.id), string_arg("/midi/learn"),
+                                                          string_arg(engine::error_name(result.error.code)),
+                                                          string_arg(result.error.message)}}});
+        return;
+    }
+    out.push_back({learn.peer, OscMessage{"/midi/learned",
+                                          {int_arg(learn.map.channel), int_arg(learn.map.controller),
+                                           string_arg(learn.map.node), string_arg(learn.map.param)}}});
+}
+
+std::string CommandRouter::plugins_json(const std::string& filter) {
+    nlohmann::json list = nlohmann::json::array();
+    const plugins::PluginCatalog* catalog = host_.plugin_catalog();
+    if (catalog == nullptr) return list.dump();
+    static constexpr const char* kKinds[] = {"audio", "control", "midi", "other"};
+    for (const plugins::PluginInfo* info : catalog->filter(filter)) {
+        nlohmann::json ports = nlohmann::json::array();
+        for (const plugins::PluginPortInfo& port : info->ports) {
+            nlohmann::json p = {{"symbol", port.symbol},
+                                {"name", port.name},
+                                {"kind", kKinds[static_cast<int>(port.kind)]},
+                                {"direction", port.input ? "in" : "out"}};
+            if (port.kind == plugins::PluginPortKind::kControl) {
+                p["min"] = port.min;
+                p["max"] = port.max;
+                p["default"] = port.default_value;
+                p["unit"] = port.unit;
+                p["toggle"] = port.toggle;
+                p["integer"] = port.integer;
+                p["logarithmic"] = port.logarithmic;
+            }
+            ports.push_back(std::move(p));
+        }
+        nlohmann::json entry = {{"type", info->type_name},  {"family", info->family},
+                                {"name", info->name},       {"class", info->plugin_class},
+                                {"library", info->library}, {"reports_latency", info->reports_latency},
+                                {"usable", info->usable()}, {"ports", ports}};
+        if (!info->usable()) entry["missing_features"] = info->missing_features;
+        list.push_back(std::move(entry));
+    }
+    return list.dump();
 }
 
 std::string CommandRouter::types_json() const {
@@ -545,7 +737,8 @@ std::string CommandRouter::types_json() const {
                               {"creation_only", p.creation_only}});
         }
         types.push_back({{"name", type->name}, {"description", type->description}, {"ports", ports},
-                         {"params", params}});
+                         {"params", params}, {"family", type->family},
+                         {"control_outputs", type->control_outputs}});
     }
     return types.dump();
 }
@@ -565,6 +758,7 @@ std::string CommandRouter::status_json() {
         {"events_dropped", s.events_dropped},
         {"nonfinite_blocks", s.nonfinite_blocks},
         {"telemetry_dropped", s.telemetry_dropped},
+        {"midi_dropped", s.midi_dropped},
         {"requests", stats_.requests},
         {"errors", stats_.errors},
         {"malformed_packets", stats_.malformed},

@@ -17,6 +17,7 @@
 #include "rtgraph/control/osc_packet.hpp"
 #include "rtgraph/control/osc_transport.hpp"
 #include "rtgraph/engine/engine.hpp"
+#include "rtgraph/plugins/plugin_catalog.hpp"
 
 namespace rtgraph::control {
 
@@ -40,6 +41,10 @@ public:
     virtual std::uint64_t frame_for_time(OscTimetag time, std::int64_t& late_frames) = 0;
     // [nrt] Host figures for /status, as JSON object members (no braces).
     virtual std::string status_json_members() = 0;
+    // [nrt] The installed plugins, or null when the host has none.
+    virtual const plugins::PluginCatalog* plugin_catalog() { return nullptr; }
+    // [nrt] Scans the plugin paths again; returns problems found (one per line).
+    virtual std::vector<std::string> rescan_plugins() { return {}; }
 };
 
 struct Outgoing {
@@ -75,6 +80,10 @@ public:
     // [nrt] A stream peer went away: forget its subscription and pending replies.
     void forget_connection(std::uint64_t connection);
 
+    // [nrt] MIDI learn caught a controller (a kMidiLearn telemetry record):
+    // binds it as the pending /midi/learn asked and tells that sender.
+    void midi_learned(int channel, int controller, std::vector<Outgoing>& out);
+
     const RouterStats& stats() const { return stats_; }
     std::size_t pending_replies() const { return pending_.size(); }
 
@@ -89,6 +98,11 @@ private:
         OscMessage reply;
         engine::ApplyResult result;
         std::uint64_t due_frame = 0;  // a timetagged change is live once rendered
+    };
+    struct Learn {
+        OscPeer peer;
+        std::int32_t id = 0;
+        engine::MapMidi map;  // channel and controller filled in when one arrives
     };
     struct Subscriber {
         OscPeer peer;
@@ -109,12 +123,15 @@ private:
     std::string dump_json() const;
     std::string types_json() const;
     std::string status_json();
+    std::string plugins_json(const std::string& filter);
+    bool handle_plugin_query(const Request& request, const OscPeer& peer, std::vector<Outgoing>& out);
 
     engine::Engine& engine_;
     ControlHost& host_;
     std::string daemon_version_;
     std::vector<Pending> pending_;
     std::map<std::string, Subscriber> subscribers_;  // by peer description
+    std::optional<Learn> learn_;
     RouterStats stats_;
 };
 
