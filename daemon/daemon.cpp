@@ -1,6 +1,8 @@
 // Daemon: the control loop of rtgraphd (control + housekeeping thread).
 #include "daemon.hpp"
 
+#include "rtgraph/plugins/ladspa_host.hpp"
+
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
@@ -149,6 +151,12 @@ void Daemon::try_first_connect(Clock::time_point now) {
     engine_config.sample_rate = figures.sample_rate;
     engine_config.max_block = config_.engine.max_block;
     engine_config.fade_ms = static_cast<float>(config_.engine.fade_ms);
+    if (!lv2_host_) {
+        // Plugin types are made for this sample rate; a server that comes back
+        // at another rate ends the process (exit 75) and systemd restarts it.
+        lv2_host_ = std::make_unique<plugins::Lv2Host>(figures.sample_rate, engine_config.max_block);
+        rescan_plugins();
+    }
     engine_ = std::make_unique<engine::Engine>(engine_config, registry_);
     if (!build_graph()) {
         exit_code_ = kExitConfig;
@@ -279,6 +287,13 @@ void Daemon::tick(Clock::time_point now) {
                                     : Clock::duration::max();
     while (engine_->read_telemetry(record)) {
         telemetry_.consume(record, engine_->model(), now);
+        if (record.kind == rt::TelemetryKind::kParamFromMidi) {
+            engine_->note_param_from_midi(record.source, static_cast<std::uint32_t>(record.values[0]),
+                                          record.values[1]);
+        } else if (record.kind == rt::TelemetryKind::kMidiLearn && router_) {
+            router_->midi_learned(static_cast<int>(record.values[0]), static_cast<int>(record.values[1]),
+                                  outgoing_);
+        }
         if (record.kind != rt::TelemetryKind::kMeter || !router_ || config_.osc.meter_rate_hz <= 0) continue;
         auto& last = last_meter_[record.source];
         const engine::ModelNode* node = engine_->model().node(record.source);
@@ -404,6 +419,25 @@ std::uint64_t Daemon::frame_for_time(control::OscTimetag time, std::int64_t& lat
     return static_cast<std::uint64_t>(frame);
 }
 
+std::vector<std::string> Daemon::rescan_plugins() {
+    std::vector<std::string> problems;
+    const auto started = Clock::now();
+    catalog_.replace_family("lv2", lv2_host_->scan(config_.paths.lv2_path, registry_, problems));
+    plugins::ScanReport ladspa_report;
+    catalog_.replace_family(
+        "ladspa", plugins::scan_ladspa(plugins::ladspa_search_path(config_.paths.ladspa_path),
+                                       lv2_host_->sample_rate(), registry_, ladspa_report));
+    problems.insert(problems.end(), ladspa_report.problems.begin(), ladspa_report.problems.end());
+    std::size_t usable = 0;
+    for (const plugins::PluginInfo& info : catalog_.entries()) usable += info.usable() ? 1 : 0;
+    spdlog::info("plugins: {} found ({} usable) in {:.0f} ms; {} could not be used{}",
+                 catalog_.entries().size(), usable,
+                 std::chrono::duration<double, std::milli>(Clock::now() - started).count(),
+                 problems.size(), problems.empty() ? "" : " (see debug log)");
+    for (const std::string& problem : problems) spdlog::debug("plugin: {}", problem);
+    return problems;
+}
+
 std::string Daemon::status_json_members() {
     const backend::BackendFigures f = backend_.figures();
     const control::OscTransportStats& osc = transport_.stats();
@@ -416,6 +450,8 @@ std::string Daemon::status_json_members() {
         {"engine_load_mean", telemetry_.figures().mean_load},
         {"xruns", f.xruns},
         {"deadline_misses", f.deadline_misses},
+        {"midi_refused", backend_.midi_refused()},
+        {"lv2_worker_jobs", lv2_host_ ? lv2_host_->worker_jobs() : 0},
         {"realtime", f.process_thread && f.process_thread->is_fifo()},
         {"process_thread", f.process_thread ? f.process_thread->describe() : "unknown"},
         {"audio_stalled", stalled_},

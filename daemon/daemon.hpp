@@ -18,6 +18,8 @@
 #include "rtgraph/control/osc_transport.hpp"
 #include "rtgraph/engine/engine.hpp"
 #include "rtgraph/engine/node_registry.hpp"
+#include "rtgraph/plugins/lv2_host.hpp"
+#include "rtgraph/plugins/plugin_catalog.hpp"
 #include "rtgraph/service/service_notifier.hpp"
 #include "telemetry_reporter.hpp"
 
@@ -48,6 +50,8 @@ public:
     void graph_ports_changed() override;
     std::uint64_t frame_for_time(control::OscTimetag time, std::int64_t& late_frames) override;
     std::string status_json_members() override;
+    const plugins::PluginCatalog* plugin_catalog() override { return &catalog_; }
+    std::vector<std::string> rescan_plugins() override;
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -68,6 +72,9 @@ private:
     config::DaemonConfig config_;
     config::CommandLine command_line_;
     engine::NodeRegistry registry_;
+    // Declared before the engine: plugin nodes must be gone before their host.
+    std::unique_ptr<plugins::Lv2Host> lv2_host_;
+    plugins::PluginCatalog catalog_;
     std::unique_ptr<engine::Engine> engine_;
     backend::JackBackend backend_;
     std::unique_ptr<backend::WorkerPool> workers_;

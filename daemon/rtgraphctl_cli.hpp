@@ -108,7 +108,16 @@ Commands:
   clear                               remove all nodes and connections  /graph/clear
   dump                                the graph, as JSON                /graph/dump
   status                              audio figures and counters, JSON  /status
-  types                               node types and parameters, JSON   /types
+  types [FILTER]                      node types and parameters, JSON   /types
+                                      (unfiltered, plugin types by name only)
+  plugins [FILTER]                    installed LV2/LADSPA plugins, JSON /plugins
+  plugins rescan                      scan the plugin paths again       /plugins/rescan
+  outputs NODE                        a plugin's control outputs, JSON  /node/outputs
+  path NODE PROPERTY_URI FILE         send an LV2 plugin a file         /node/path
+  midi map CHANNEL CC NODE PARAM [MIN MAX]
+                                      bind a MIDI controller            /midi/map
+  midi unmap CHANNEL CC               remove a controller's bindings    /midi/unmap
+  midi learn NODE PARAM [MIN MAX]     bind the next controller moved    /midi/learn
   version                             the daemon's and API's versions   /version
   api                                 every OSC address the daemon has  /api
   watch [TOPIC ...]                   print notifications until Ctrl-C  /subscribe
@@ -120,8 +129,8 @@ Commands:
 Endpoints are NODE:PORT or graph:PORT (a graph port); an external JACK port
 (system:playback_1) connects to a graph port. Batch scripts use the patch-script
 words: add, remove, rename, connect, disconnect, edge-gain, set NODE PARAM
-VALUE [RAMP_MS], port in|out NAME [audio|midi], unport, bypass, clear; '#'
-starts a comment.
+VALUE [RAMP_MS], port in|out NAME [audio|midi], unport, bypass, map CHANNEL CC
+NODE PARAM [MIN MAX], unmap CHANNEL CC, clear; '#' starts a comment.
 
 Output: "ok" and any notes on stdout, or "error: CODE: MESSAGE" on stderr.
 With --json, one JSON object on stdout: {"ok":true,"address":...,"results":[...]}
@@ -330,8 +339,69 @@ inline bool parse_command_words(std::span<const std::string_view> words, Invocat
             error = "usage: rtgraphctl port add NAME in|out [audio|midi] | port remove NAME";
             return false;
         }
-    } else if (verb == "clear" || verb == "dump" || verb == "status" || verb == "types" ||
-               verb == "version" || verb == "api") {
+    } else if (verb == "types" || verb == "plugins") {
+        if (!count(0, 1, verb == "types" ? "types [FILTER]" : "plugins [FILTER|rescan]")) return false;
+        if (verb == "plugins" && !w.empty() && w[0] == "rescan") {
+            m = {"/plugins/rescan", {}};
+        } else {
+            m = {verb == "types" ? "/types" : "/plugins", {}};
+            if (!w.empty()) m.args.push_back(text(w[0]));
+        }
+        invocation.show = Show::kJson;
+    } else if (verb == "outputs") {
+        if (!count(1, 1, "outputs NODE")) return false;
+        m = {"/node/outputs", {text(w[0])}};
+        invocation.show = Show::kJson;
+    } else if (verb == "path") {
+        if (!count(3, 3, "path NODE PROPERTY_URI FILE")) return false;
+        m = {"/node/path", {text(w[0]), text(w[1]), text(w[2])}};
+    } else if (verb == "midi") {
+        const auto whole = [&](std::string_view word, const char* what, std::int32_t& out) {
+            int value = 0;
+            const auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+            if (ec != std::errc() || ptr != word.data() + word.size()) {
+                error = std::string(what) + " must be a whole number, got '" + std::string(word) + "'";
+                return false;
+            }
+            out = value;
+            return true;
+        };
+        std::int32_t channel = 0;
+        std::int32_t controller = 0;
+        if (!w.empty() && w[0] == "map") {
+            if ((w.size() != 5 && w.size() != 7) || !whole(w[1], "CHANNEL", channel) ||
+                !whole(w[2], "CC", controller)) {
+                if (error.empty()) error = "usage: rtgraphctl midi map CHANNEL CC NODE PARAM [MIN MAX]";
+                return false;
+            }
+            m = {"/midi/map", {channel, controller, text(w[3]), text(w[4])}};
+            if (w.size() == 7 && (!number_arg(w[5], "MIN", m.args, error) ||
+                                  !number_arg(w[6], "MAX", m.args, error))) {
+                return false;
+            }
+        } else if (!w.empty() && w[0] == "unmap") {
+            if (w.size() != 3 || !whole(w[1], "CHANNEL", channel) || !whole(w[2], "CC", controller)) {
+                if (error.empty()) error = "usage: rtgraphctl midi unmap CHANNEL CC";
+                return false;
+            }
+            m = {"/midi/unmap", {channel, controller}};
+        } else if (!w.empty() && w[0] == "learn") {
+            if (w.size() != 3 && w.size() != 5) {
+                error = "usage: rtgraphctl midi learn NODE PARAM [MIN MAX]";
+                return false;
+            }
+            m = {"/midi/learn", {text(w[1]), text(w[2])}};
+            if (w.size() == 5 && (!number_arg(w[3], "MIN", m.args, error) ||
+                                  !number_arg(w[4], "MAX", m.args, error))) {
+                return false;
+            }
+        } else {
+            error = "usage: rtgraphctl midi map CHANNEL CC NODE PARAM [MIN MAX] | midi unmap CHANNEL CC"
+                    " | midi learn NODE PARAM [MIN MAX]";
+            return false;
+        }
+    } else if (verb == "clear" || verb == "dump" || verb == "status" || verb == "version" ||
+               verb == "api") {
         if (!w.empty()) {
             error = "'" + std::string(verb) + "' takes no arguments";
             return false;
@@ -339,7 +409,6 @@ inline bool parse_command_words(std::span<const std::string_view> words, Invocat
         if (verb == "clear") m = {"/graph/clear", {}};
         if (verb == "dump") m = {"/graph/dump", {}};
         if (verb == "status") m = {"/status", {}};
-        if (verb == "types") m = {"/types", {}};
         if (verb == "version") m = {"/version", {}};
         if (verb == "api") m = {"/api", {}};
         invocation.show = verb == "clear"     ? Show::kChange

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "rtgraph/control/osc_api.hpp"
@@ -18,6 +19,9 @@ using engine::Edit;
 OscArgument string_arg(std::string text) { return OscArgument{'s', std::move(text)}; }
 OscArgument int_arg(std::int32_t value) { return OscArgument{'i', value}; }
 OscArgument float_arg(float value) { return OscArgument{'f', value}; }
+
+// Replies carry JSON in one string; beyond this they would not fit a packet.
+constexpr std::size_t kMaxReplyText = 60000;
 
 bool is_query(std::string_view path) {
     return path == "/version" || path == "/api" || path == "/param/get" || path == "/graph/dump" ||
@@ -495,8 +499,18 @@ bool CommandRouter::handle_query(const Request& request, const OscPeer& peer, st
         if (!args.finish(error)) goto bad;
         reply.args.push_back(string_arg(dump_json()));
     } else if (path == "/types") {
+        std::string filter;
+        if (args.more() && !args.string("FILTER", filter, error)) goto bad;
         if (!args.finish(error)) goto bad;
-        reply.args.push_back(string_arg(types_json()));
+        std::string text = types_json(filter);
+        if (text.size() > kMaxReplyText) {
+            ++stats_.errors;
+            out.push_back({peer, failure(request, "too_large",
+                                         "the answer would not fit in one OSC packet; give a FILTER "
+                                         "(a type name, 'builtin', 'lv2' or 'ladspa')")});
+            return false;
+        }
+        reply.args.push_back(string_arg(std::move(text)));
     } else if (path == "/status") {
         if (!args.finish(error)) goto bad;
         reply.args.push_back(string_arg(status_json()));
@@ -590,7 +604,13 @@ bool CommandRouter::handle_plugin_query(const Request& request, const OscPeer& p
         std::string filter;
         if (args.more() && !args.string("FILTER", filter, error)) goto bad;
         if (!args.finish(error)) goto bad;
-        reply.args.push_back(string_arg(plugins_json(filter)));
+        std::string text = plugins_json(filter);
+        if (text.size() > kMaxReplyText) {
+            code = "too_large";
+            error = "the answer would not fit in one OSC packet; give a FILTER (part of a name, URI or class)";
+            goto bad;
+        }
+        reply.args.push_back(string_arg(std::move(text)));
     } else if (path == "/plugins/rescan") {
         if (!args.finish(error)) goto bad;
         const std::vector<std::string> problems = host_.rescan_plugins();
@@ -693,6 +713,22 @@ std::string CommandRouter::plugins_json(const std::string& filter) {
     if (catalog == nullptr) return list.dump();
     static constexpr const char* kKinds[] = {"audio", "control", "midi", "other"};
     for (const plugins::PluginInfo* info : catalog->filter(filter)) {
+        if (filter.empty()) {
+            // Unfiltered: a summary with port counts, so that the list fits.
+            using K = plugins::PluginPortKind;
+            list.push_back({{"type", info->type_name},
+                            {"family", info->family},
+                            {"name", info->name},
+                            {"class", info->plugin_class},
+                            {"usable", info->usable()},
+                            {"audio_in", info->count(K::kAudio, true)},
+                            {"audio_out", info->count(K::kAudio, false)},
+                            {"midi_in", info->count(K::kMidi, true)},
+                            {"midi_out", info->count(K::kMidi, false)},
+                            {"control_in", info->count(K::kControl, true)},
+                            {"control_out", info->count(K::kControl, false)}});
+            continue;
+        }
         nlohmann::json ports = nlohmann::json::array();
         for (const plugins::PluginPortInfo& port : info->ports) {
             nlohmann::json p = {{"symbol", port.symbol},
@@ -720,9 +756,25 @@ std::string CommandRouter::plugins_json(const std::string& filter) {
     return list.dump();
 }
 
-std::string CommandRouter::types_json() const {
+std::string CommandRouter::types_json(const std::string& filter) const {
     nlohmann::json types = nlohmann::json::array();
+    const auto folded_contains = [](std::string text, std::string part) {
+        for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (char& c : part) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return text.find(part) != std::string::npos;
+    };
     for (const engine::NodeTypeInfo* type : engine_.registry().types()) {
+        if (!filter.empty() && type->family != filter && !folded_contains(type->name, filter) &&
+            !folded_contains(type->description, filter)) {
+            continue;
+        }
+        // Unfiltered, plugin types are named only: their details would not
+        // fit one packet on a system with many plugins.
+        if (filter.empty() && type->family != "builtin") {
+            types.push_back({{"name", type->name}, {"description", type->description},
+                             {"family", type->family}});
+            continue;
+        }
         nlohmann::json ports = nlohmann::json::array(), params = nlohmann::json::array();
         for (const engine::PortInfo& port : type->ports) {
             ports.push_back({{"name", port.name}, {"kind", engine::to_string(port.kind)},

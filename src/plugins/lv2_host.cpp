@@ -125,6 +125,8 @@ Lv2Host::Lv2Host(double sample_rate, std::uint32_t max_block)
 // description outlives the host.
 Lv2Host::~Lv2Host() { worlds_.clear(); }
 
+double Lv2Host::sample_rate() const noexcept { return shared_->sample_rate; }
+
 std::uint64_t Lv2Host::worker_jobs() const noexcept { return shared_->worker.jobs_run(); }
 
 std::vector<PluginInfo> Lv2Host::scan(const std::vector<std::string>& extra_directories,

@@ -378,6 +378,7 @@ std::string DaemonSettings::to_toml(const fs::path& state_dir, const fs::path& p
     out += "\n[paths]\n";
     out += "state_dir = " + toml_string(state_dir.string()) + "\n";
     if (!patch_path.empty()) out += "patch = " + toml_string(patch_path.string()) + "\n";
+    if (!ladspa_path.empty()) out += "ladspa_path = " + toml_list(ladspa_path) + "\n";
     return out;
 }
 

@@ -171,6 +171,7 @@ struct DaemonSettings {
     int osc_tcp_port = 0;
     std::vector<std::string> osc_allow;
     double osc_meter_rate_hz = -1.0;
+    std::vector<std::string> ladspa_path;  // [paths] ladspa_path, when not empty
 
     std::string to_toml(const std::filesystem::path& state_dir,
                         const std::filesystem::path& patch_path) const;

@@ -26,8 +26,9 @@ using Kind = OscClient::Kind;
 const std::vector<std::string> kAddresses = {
     "/version",   "/api",        "/node/add",   "/node/remove", "/node/rename", "/node/bypass",
     "/connect",   "/disconnect", "/edge/gain",  "/port/add",    "/port/remove", "/param/set",
-    "/param/get", "/graph/clear", "/graph/dump", "/types",      "/status",      "/subscribe",
-    "/unsubscribe"};
+    "/param/get", "/graph/clear", "/graph/dump", "/types",      "/midi/map",    "/midi/unmap",
+    "/midi/learn", "/plugins",   "/plugins/rescan", "/node/outputs", "/node/path", "/status",
+    "/subscribe", "/unsubscribe"};
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();

@@ -121,7 +121,7 @@ private:
     OscMessage done(const Request& request) const;
     OscMessage failure(const Request& request, const std::string& code, const std::string& text) const;
     std::string dump_json() const;
-    std::string types_json() const;
+    std::string types_json(const std::string& filter) const;
     std::string status_json();
     std::string plugins_json(const std::string& filter);
     bool handle_plugin_query(const Request& request, const OscPeer& peer, std::vector<Outgoing>& out);

@@ -46,7 +46,9 @@ inline constexpr OscAddress kOscAddresses[] = {
     {"/param/get", "ss", "NODE PARAM", "a parameter's value, range, default and unit"},
     {"/graph/clear", "", "", "remove every node and connection (ports stay)"},
     {"/graph/dump", "", "", "the whole graph as JSON"},
-    {"/types", "", "", "node types with their ports and parameters, as JSON"},
+    {"/types", "[s]", "[FILTER]",
+     "node types with their ports and parameters, as JSON; unfiltered, plugin types are listed by "
+     "name only (FILTER: part of a type name, or builtin, lv2, ladspa)"},
     {"/midi/map", "ii[ss][ff]", "CHANNEL CC NODE PARAM [MIN MAX]",
      "bind MIDI controller CC (0-127) on CHANNEL (1-16) to a parameter; 0..127 -> MIN..MAX"},
     {"/midi/unmap", "ii", "CHANNEL CC", "remove every binding of that controller"},
@@ -54,8 +56,8 @@ inline constexpr OscAddress kOscAddresses[] = {
      "bind the next controller that arrives to the parameter; the sender gets "
      "/midi/learned CHANNEL CC NODE PARAM"},
     {"/plugins", "[s]", "[FILTER]",
-     "installed LV2 and LADSPA plugins (name, type, class, ports), as JSON; FILTER matches name, "
-     "URI or class"},
+     "installed LV2 and LADSPA plugins as JSON: unfiltered, each with its port counts; with a FILTER "
+     "(part of a name, URI or class), each with every port's range, default and unit"},
     {"/plugins/rescan", "", "", "scan the plugin paths again; new plugins become node types"},
     {"/node/outputs", "s", "NODE", "a plugin node's control outputs and latency, as JSON"},
     {"/node/path", "sss", "NODE PROPERTY_URI PATH",

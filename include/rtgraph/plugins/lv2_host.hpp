@@ -39,6 +39,8 @@ public:
     std::vector<PluginInfo> scan(const std::vector<std::string>& extra_directories,
                                  engine::NodeRegistry& registry, std::vector<std::string>& problems);
 
+    double sample_rate() const noexcept;
+
     // Work requests plugins' worker threads have run (any thread).
     std::uint64_t worker_jobs() const noexcept;
 
