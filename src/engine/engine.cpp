@@ -71,6 +71,14 @@ ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame) {
             std::unique_ptr<Node> instance = registry_.create(*node->type, spec, node->params);
             if (!instance) throw std::runtime_error("the factory returned nothing");
             instance->set_id(node->id);
+            // Saved plugin state is restored before the node is published, so
+            // nothing runs it meanwhile (LV2's Instantiation threading class).
+            if (const auto* add = std::get_if<AddNode>(&edits[i]); add != nullptr && add->state) {
+                std::string why;
+                if (!instance->restore_state(*add->state, why)) {
+                    throw std::runtime_error("its saved state was refused: " + why);
+                }
+            }
             created.emplace(node->id, std::move(instance));
         } catch (const std::exception& ex) {
             result.error = Error{ErrorCode::kInstantiationFailed,

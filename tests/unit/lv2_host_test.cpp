@@ -240,10 +240,38 @@ TEST(EgSampler, LoadsASampleThroughTheWorkerAndPlaysIt) {
         in.clear();
         played.insert(played.end(), left.begin(), left.end());
     }
-    std::filesystem::remove(wav);
     const std::span<const float> body = std::span<const float>(played).subspan(512, 8192);
     EXPECT_NEAR(zero_crossing_frequency(body, kRate), 440.0, 2.0);
     EXPECT_NEAR(peak(body), 0.5, 0.01);
+
+    // Its state names the file; a new node made from that state plays it too
+    // (what persistence and snapshots rely on).
+    const std::optional<std::string> state = node->save_state();
+    ASSERT_TRUE(state);
+    EXPECT_NE(state->find(wav), std::string::npos) << *state;
+    engine::AddNode copy{kSampler, "copy", {}, *state};
+    r.rig.apply_ok({copy, engine::Disconnect{"sampler:out", "graph:out_1"},
+                    engine::Connect{"graph:midi_in", "copy:control"},
+                    engine::Connect{"copy:out", "graph:out_1"}});
+    played.clear();
+    for (int block = 0; block < 40; ++block) {
+        if (block == 4) in.push(0, note_on, 3);  // after the worker has loaded it
+        std::fill(left.begin(), left.end(), 0.0f);
+        r.rig.engine->process(io, 256);
+        in.clear();
+        played.insert(played.end(), left.begin(), left.end());
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    std::filesystem::remove(wav);
+    const std::span<const float> again = std::span<const float>(played).subspan(4 * 256 + 512, 8192);
+    EXPECT_NEAR(zero_crossing_frequency(again, kRate), 440.0, 2.0);
+
+    // Nonsense state is refused and the graph is unchanged.
+    const std::string before = control::write_patch_script(r.rig.engine->model());
+    const engine::ApplyResult refused =
+        r.rig.engine->apply(engine::AddNode{kSampler, "bad", {}, std::string("not turtle {")});
+    EXPECT_EQ(refused.error.code, engine::ErrorCode::kInstantiationFailed);
+    EXPECT_EQ(control::write_patch_script(r.rig.engine->model()), before);
 }
 
 }  // namespace

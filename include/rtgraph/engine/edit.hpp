@@ -18,6 +18,9 @@ struct AddNode {
     std::string type;
     std::string name;
     std::vector<std::pair<std::string, float>> params;  // initial values, by name
+    // Saved internal state for a node type that has one (an LV2 plugin's
+    // state, as Node::save_state gave it), restored before the node runs.
+    std::optional<std::string> state{};
 };
 
 struct RemoveNode {

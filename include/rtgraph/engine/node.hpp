@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <span>
 #include <vector>
 
@@ -66,6 +68,18 @@ public:
     // [any thread] The latest value of control output `index` (see
     // NodeTypeInfo::control_outputs), as of the last block; 0 when none.
     virtual float control_output(std::uint32_t /*index*/) const noexcept { return 0.0f; }
+
+    // [nrt] control thread. The node's internal state beyond its parameters
+    // (an LV2 plugin's state: a loaded sample, a preset) as text, or nullopt
+    // when it has none.
+    virtual std::optional<std::string> save_state() { return std::nullopt; }
+
+    // [nrt] control thread, before the node is published (nothing runs it).
+    // False, with `error`, when the state cannot be restored.
+    virtual bool restore_state(const std::string& /*state*/, std::string& error) {
+        error = "node type " + type_->name + " keeps no state";
+        return false;
+    }
 
     // [any thread] The delay the node adds, in frames, as it reports it now.
     virtual std::uint32_t latency_frames() const noexcept { return type_->latency_frames; }

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -46,6 +47,12 @@ public:
 
     float control_output(std::uint32_t index) const noexcept override;
     std::uint32_t latency_frames() const noexcept override;
+
+    // [nrt] control thread. The plugin's LV2 state (state:interface) as
+    // Turtle text; nullopt when the plugin has no state interface. Port
+    // values are left out: parameters are saved by the model.
+    std::optional<std::string> save_state() override;
+    bool restore_state(const std::string& state, std::string& error) override;
 
     // [worker thread]
     std::uint32_t run_pending_work() override;
