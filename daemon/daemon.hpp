@@ -18,6 +18,8 @@
 #include "rtgraph/control/osc_transport.hpp"
 #include "rtgraph/engine/engine.hpp"
 #include "rtgraph/engine/node_registry.hpp"
+#include "rtgraph/persist/snapshot_store.hpp"
+#include "rtgraph/persist/state_saver.hpp"
 #include "rtgraph/service/service_notifier.hpp"
 #include "telemetry_reporter.hpp"
 
@@ -48,6 +50,9 @@ public:
     void graph_ports_changed() override;
     std::uint64_t frame_for_time(control::OscTimetag time, std::int64_t& late_frames) override;
     std::string status_json_members() override;
+    std::vector<persist::ExternalConnection> external_connections() override;
+    void replace_external_connections(const std::vector<persist::ExternalConnection>& wanted) override;
+    void graph_changed(bool structural) override;
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -59,6 +64,9 @@ private:
     void notify_changes(Clock::time_point now);
     void try_first_connect(Clock::time_point now);
     bool build_graph();
+    bool build_from_config();
+    // Writes the state file when a change is due (`force`: whenever dirty).
+    void save_state(Clock::time_point now, bool force);
     void tick(Clock::time_point now);
     void check_progress(Clock::time_point now);
     void report_status(Clock::time_point now);
@@ -79,6 +87,14 @@ private:
     std::uint64_t notified_xruns_ = 0;
     bool notified_connected_ = true;
     std::map<std::uint32_t, Clock::time_point> last_meter_;
+
+    // Persistence (see persist/state_saver.hpp for the contract).
+    persist::StateSaver saver_;
+    persist::SnapshotStore snapshots_;
+    bool persistence_ok_ = false;  // the state directory exists and is ours
+    std::string state_problem_;    // for /status: why the state was not restored
+    std::vector<persist::ExternalConnection> saved_externals_;
+    bool save_failing_ = false;
 
     int signal_fd_ = -1;
     int timer_fd_ = -1;

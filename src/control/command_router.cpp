@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "rtgraph/control/osc_api.hpp"
+#include "rtgraph/persist/state_file.hpp"
 
 namespace rtgraph::control {
 
@@ -21,6 +22,11 @@ OscArgument float_arg(float value) { return OscArgument{'f', value}; }
 bool is_query(std::string_view path) {
     return path == "/version" || path == "/api" || path == "/param/get" || path == "/graph/dump" ||
            path == "/types" || path == "/status" || path == "/subscribe" || path == "/unsubscribe";
+}
+
+bool is_persist(std::string_view path) {
+    return path == "/snapshot/save" || path == "/snapshot/load" || path == "/snapshot/list" ||
+           path == "/snapshot/delete" || path == "/graph/export" || path == "/graph/import";
 }
 
 const OscAddress* find_address(std::string_view path) {
@@ -47,6 +53,19 @@ public:
             return true;
         }
         return wrong(name, "a string", arg.tag, error);
+    }
+
+    // A string, or a blob read as text (documents too long for an OSC string).
+    bool text(const char* name, std::string& out, std::string& error) {
+        if (!present(name, error)) return false;
+        const OscArgument& arg = message_.args[index_];
+        if (const auto* blob = std::get_if<OscBlob>(&arg.value)) {
+            out.assign(blob->begin(), blob->end());
+            ++index_;
+            return true;
+        }
+        if (std::holds_alternative<std::string>(arg.value)) return string(name, out, error);
+        return wrong(name, "a string or a blob", arg.tag, error);
     }
 
     bool number(const char* name, float& out, std::string& error) {
@@ -129,8 +148,9 @@ std::string graph_port_of(const std::string& endpoint) {
 
 }  // namespace
 
-CommandRouter::CommandRouter(engine::Engine& engine, ControlHost& host, std::string daemon_version)
-    : engine_(engine), host_(host), daemon_version_(std::move(daemon_version)) {}
+CommandRouter::CommandRouter(engine::Engine& engine, ControlHost& host, std::string daemon_version,
+                             persist::SnapshotStore* snapshots)
+    : engine_(engine), host_(host), daemon_version_(std::move(daemon_version)), snapshots_(snapshots) {}
 
 OscMessage CommandRouter::done(const Request& request) const {
     return OscMessage{"/done", {int_arg(request.id), string_arg(request.message->address)}};
@@ -169,6 +189,8 @@ void CommandRouter::handle(const OscPacket& packet, const OscPeer& peer, std::ve
         }
         if (is_query(message.address)) {
             handle_query(request, peer, out);
+        } else if (is_persist(message.address)) {
+            handle_persist(request, peer, out);
         } else {
             changes.push_back(request);
         }
@@ -353,6 +375,10 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
                         std::holds_alternative<engine::ClearGraph>(edit);
     }
     if (ports_changed) host_.graph_ports_changed();
+    bool structural = false, params = false;
+    for (const Edit& edit : edits) {
+        (engine::is_structural(edit) ? structural : params) = true;
+    }
 
     for (std::size_t r = 0; r < requests.size(); ++r) {
         OscMessage reply = done(requests[r]);
@@ -361,6 +387,9 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
             std::string jack_error;
             const bool ok = disconnects[r] ? host_.disconnect_external(port, external, jack_error)
                                            : host_.connect_external(port, external, jack_error);
+            // A disconnect forgets the connection even when JACK had already
+            // lost it, so either way the saved state changes.
+            structural = structural || ok || disconnects[r];
             if (!ok) {
                 ++stats_.errors;
                 out.push_back({peer, failure(requests[r], "jack_error", jack_error)});
@@ -397,6 +426,92 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
             }
         }
     }
+    if (structural || params) host_.graph_changed(structural);
+}
+
+void CommandRouter::handle_persist(const Request& request, const OscPeer& peer,
+                                   std::vector<Outgoing>& out) {
+    const OscMessage& message = *request.message;
+    const OscAddress& address = *find_address(message.address);
+    ArgReader args(message, request.first_arg, address);
+    const std::string& path = message.address;
+    std::string name, error, code = "bad_arguments";
+    OscMessage reply = done(request);
+    const auto fail = [&](const std::string& failure_code, const std::string& text) {
+        ++stats_.errors;
+        out.push_back({peer, failure(request, failure_code, text)});
+    };
+    const auto document = [&] {
+        return persist::to_document(persist::capture(engine_.model(), host_.external_connections()));
+    };
+
+    if (path == "/graph/export") {
+        if (!args.finish(error)) return fail(code, error);
+        reply.args.push_back(string_arg(document()));
+        out.push_back({peer, std::move(reply)});
+        return;
+    }
+    if (path == "/graph/import") {
+        std::string text;
+        if (!args.text("JSON", text, error) || !args.finish(error)) return fail(code, error);
+        persist::GraphState state;
+        if (!persist::from_document(text, state, error)) return fail("bad_document", error);
+        replace_graph(request, state, peer, out);
+        return;
+    }
+    if (snapshots_ == nullptr) return fail("no_state_dir", "this rtgraphd keeps no state directory");
+    if (path == "/snapshot/list") {
+        if (!args.finish(error)) return fail(code, error);
+        const std::vector<std::string> names = snapshots_->list(error);
+        if (!error.empty()) return fail("io_error", error);
+        for (const std::string& n : names) reply.args.push_back(string_arg(n));
+        out.push_back({peer, std::move(reply)});
+        return;
+    }
+    if (!args.string("NAME", name, error) || !args.finish(error)) return fail(code, error);
+    // Checked here as well as in the store, so a bad name gets its own code.
+    if (!persist::valid_snapshot_name(name, error)) return fail("bad_name", error);
+    if (path == "/snapshot/save") {
+        if (!snapshots_->save(name, document(), error)) return fail("io_error", error);
+        reply.args.push_back(string_arg(name));
+        out.push_back({peer, std::move(reply)});
+    } else if (path == "/snapshot/delete") {
+        if (!snapshots_->remove(name, error)) {
+            return fail(error.rfind("no snapshot", 0) == 0 ? "unknown_snapshot" : "io_error", error);
+        }
+        out.push_back({peer, std::move(reply)});
+    } else if (path == "/snapshot/load") {
+        std::string text;
+        if (!snapshots_->load(name, text, error)) {
+            return fail(error.rfind("no snapshot", 0) == 0 ? "unknown_snapshot" : "io_error", error);
+        }
+        persist::GraphState state;
+        if (!persist::from_document(text, state, error)) {
+            return fail("bad_document", "snapshot '" + name + "': " + error);
+        }
+        replace_graph(request, state, peer, out);
+    }
+}
+
+void CommandRouter::replace_graph(const Request& request, const persist::GraphState& state,
+                                  const OscPeer& peer, std::vector<Outgoing>& out) {
+    const std::vector<Edit> edits = persist::restore_edits(state, engine_.model());
+    engine::ApplyResult result = engine_.apply(edits);
+    if (!result.ok()) {
+        if (result.error.code == engine::ErrorCode::kBusy) ++stats_.busy;
+        ++stats_.errors;
+        out.push_back({peer, failure(request, engine::error_name(result.error.code),
+                                     "nothing was changed: " + result.error.message)});
+        return;
+    }
+    host_.graph_ports_changed();
+    host_.replace_external_connections(state.externals);
+    host_.graph_changed(true);
+    OscMessage reply = done(request);
+    for (const std::string& note : result.notes) reply.args.push_back(string_arg(note));
+    pending_.push_back({peer, std::move(reply), std::move(result), 0});
+    notify("graph", OscMessage{"/notify/graph", {string_arg(peer.describe()), string_arg(request.message->address)}},
+           out);
 }
 
 void CommandRouter::poll(std::vector<Outgoing>& out) {
@@ -507,7 +622,12 @@ std::string CommandRouter::dump_json() const {
     nlohmann::json graph;
     graph["api"] = std::string(kApiVersion);
     graph["ports"] = nlohmann::json::array();
-    for (const engine::GraphPort& port : model.graph_ports()) {
+    // By name, as in the state file: a restored graph dumps the same.
+    std::vector<const engine::GraphPort*> ports;
+    for (const engine::GraphPort& port : model.graph_ports()) ports.push_back(&port);
+    std::sort(ports.begin(), ports.end(), [](auto* a, auto* b) { return a->name < b->name; });
+    for (const engine::GraphPort* p : ports) {
+        const engine::GraphPort& port = *p;
         graph["ports"].push_back({{"name", port.name},
                                   {"direction", port.direction == engine::PortDirection::kInput ? "in" : "out"},
                                   {"kind", engine::to_string(port.kind)}});

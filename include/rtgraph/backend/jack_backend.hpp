@@ -125,6 +125,17 @@ public:
     std::uint64_t cycles() const noexcept { return cycles_.load(std::memory_order_acquire); }
     BackendFigures figures() const;
 
+    // [nrt] Remembers (or forgets) an external connection without asking
+    // JACK: a restored state names peers that may not exist yet, and they are
+    // connected when their ports appear (or at the next start()).
+    void remember_external(const std::string& our_port, const std::string& external, bool remember) {
+        if (remember) {
+            connections_[our_port].insert(external);
+        } else if (const auto it = connections_.find(our_port); it != connections_.end()) {
+            it->second.erase(external);
+        }
+    }
+
     // External connections we would re-make: our short name → full names.
     const std::map<std::string, std::set<std::string>>& remembered_connections() const {
         return connections_;
