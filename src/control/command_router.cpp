@@ -473,7 +473,6 @@ void CommandRouter::handle_persist(const Request& request, const OscPeer& peer,
     if (!persist::valid_snapshot_name(name, error)) return fail("bad_name", error);
     if (path == "/snapshot/save") {
         if (!snapshots_->save(name, document(), error)) return fail("io_error", error);
-        reply.args.push_back(string_arg(name));
         out.push_back({peer, std::move(reply)});
     } else if (path == "/snapshot/delete") {
         if (!snapshots_->remove(name, error)) {
