@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "rtgraph/control/osc_api.hpp"
 #include "rtgraph/persist/state_file.hpp"
@@ -639,11 +640,19 @@ std::string CommandRouter::dump_json() const {
                                   {"bypassed", node.bypassed}, {"params", params}});
     }
     graph["connections"] = nlohmann::json::array();
+    // Sorted by source, destination, as in the state file: the model's order
+    // is the history of edits, and a restored graph must dump the same.
+    std::vector<nlohmann::json> connections;
     for (const engine::ModelEdge& edge : model.edges()) {
-        graph["connections"].push_back({{"source", model.describe(edge.source)},
-                                        {"destination", model.describe(edge.destination)},
-                                        {"gain", edge.gain}});
+        connections.push_back({{"source", model.describe(edge.source)},
+                               {"destination", model.describe(edge.destination)},
+                               {"gain", edge.gain}});
     }
+    std::sort(connections.begin(), connections.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+        return std::tie(a["source"].get_ref<const std::string&>(), a["destination"].get_ref<const std::string&>()) <
+               std::tie(b["source"].get_ref<const std::string&>(), b["destination"].get_ref<const std::string&>());
+    });
+    for (nlohmann::json& c : connections) graph["connections"].push_back(std::move(c));
     return graph.dump();
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <tuple>
 #include <cmath>
 
 namespace rtgraph::persist {
@@ -220,6 +221,12 @@ GraphState capture(const engine::Model& model, std::vector<ExternalConnection> e
         state.connections.push_back(
             {model.describe(edge.source), model.describe(edge.destination), edge.gain});
     }
+    // Sorted too: /graph/clear keeps graph-to-graph connections where they
+    // were, so the model's order is history, not content.
+    std::sort(state.connections.begin(), state.connections.end(),
+              [](const ConnectionState& a, const ConnectionState& b) {
+                  return std::tie(a.source, a.destination) < std::tie(b.source, b.destination);
+              });
     std::sort(externals.begin(), externals.end());
     externals.erase(std::unique(externals.begin(), externals.end()), externals.end());
     state.externals = std::move(externals);

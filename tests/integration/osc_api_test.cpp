@@ -27,7 +27,8 @@ const std::vector<std::string> kAddresses = {
     "/version",   "/api",        "/node/add",   "/node/remove", "/node/rename", "/node/bypass",
     "/connect",   "/disconnect", "/edge/gain",  "/port/add",    "/port/remove", "/param/set",
     "/param/get", "/graph/clear", "/graph/dump", "/types",      "/status",      "/subscribe",
-    "/unsubscribe"};
+    "/unsubscribe", "/graph/export", "/graph/import", "/snapshot/save", "/snapshot/load",
+    "/snapshot/list", "/snapshot/delete"};
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();

@@ -9,7 +9,7 @@
 //      "ports":       [{"name", "direction": "in"|"out", "kind": "audio"|"midi"}],   by name
 //      "nodes":       [{"name", "type", "bypassed", "params": {NAME: VALUE},
 //                       "plugin_state": "..." (optional, opaque)}],               in id order
-//      "connections": [{"source", "destination", "gain"}],                       in model order
+//      "connections": [{"source", "destination", "gain"}],                       sorted
 //      "external_connections": [{"port", "peer"}],                               sorted
 //      "midi_maps":   [...]  (optional; kept verbatim)}}
 // A bare graph object (what /graph/dump returns) is read as well, so a dump
