@@ -156,7 +156,7 @@ TEST_F(PersistTest, SigkillDuringEditStormLosesNothingAcknowledged) {
     std::printf("crash test seed %u (set RTGRAPH_CRASH_SEED=%u to repeat)\n", seed, seed);
     RecordProperty("seed", std::to_string(seed));
     std::mt19937 rng(seed);
-    std::uniform_int_distribution<int> delay_ms(80, 900);
+    std::uniform_int_distribution<int> delay_ms(80, 1200);
 
     ASSERT_NO_FATAL_FAILURE(start_all());
     std::optional<Acknowledged> previous;
@@ -213,6 +213,11 @@ TEST_F(PersistTest, SigkillDuringEditStormLosesNothingAcknowledged) {
         acked.max_sent_freq = 20.0f;
 
         const auto delay = std::chrono::milliseconds(delay_ms(rng));
+        // Every other round ends in a parameter-only stretch (the second half
+        // before the kill): no structural write carries the values along
+        // there, so only the timed parameter flush can have saved them.
+        const bool param_tail = round % 2 == 1;
+        const Clock::time_point tail_from = Clock::now() + delay / 2;
         std::atomic<bool> killed{false};
         Clock::time_point kill_at{};
         std::thread killer([&] {
@@ -234,6 +239,14 @@ TEST_F(PersistTest, SigkillDuringEditStormLosesNothingAcknowledged) {
         float freq = 20.0f;
         bool alive = true;
         for (int i = 0; alive && !killed.load(); ++i) {
+            if (param_tail && Clock::now() >= tail_from) {
+                freq += 1.0f;
+                acked.max_sent_freq = freq;
+                if ((alive = send("/param/set", {osc_s("p"), osc_s("freq"), osc_f(freq)}))) {
+                    acked.freqs.push_back({Clock::now(), freq});
+                }
+                continue;
+            }
             const std::string name = "r" + std::to_string(round) + "n" + std::to_string(i);
             if (!(alive = send("/node/add", {osc_s("gain"), osc_s(name)}))) break;
             acked.present.insert(name);
