@@ -308,6 +308,18 @@ TEST_F(PersistTest, JackdKilledAndRestartedGraphParamsAndExternalConnectionsCome
     const nlohmann::json before_export = exported();
     ASSERT_EQ(externals_of(before_export, "aux"), std::vector<std::string>{"peerapp:in"});
 
+    // The peer application quits and starts again while everything runs: its
+    // quitting is not a user's disconnect.
+    for (int cycle = 0; cycle < 5; ++cycle) {
+        peer.close();
+        std::this_thread::sleep_for(100ms);
+        EXPECT_EQ(externals_of(exported(), "aux"), std::vector<std::string>{"peerapp:in"}) << "cycle " << cycle;
+        PeerApp back(server_name_, "peerapp");
+        ASSERT_TRUE(back.ok());
+        EXPECT_TRUE(wait_until([&] { return contains(observer_->connections("rtgt:aux"), "peerapp:in"); }, 3s))
+            << "cycle " << cycle;
+    }
+
     // jackd dies (the peer application with it) and comes back.
     observer_->close();
     jack_->kill_hard();
@@ -344,7 +356,18 @@ TEST_F(PersistTest, JackdKilledAndRestartedGraphParamsAndExternalConnectionsCome
     PeerApp late(server_name_, "peerapp");
     ASSERT_TRUE(late.ok());
     EXPECT_TRUE(wait_until([&] { return contains(observer_->connections("rtgt:aux"), "peerapp:in"); }, 3s));
-    // A user's disconnect is what forgets it.
+    // Connections made and broken in another JACK tool (a patchbay) while
+    // both ports exist are the user's too: remembered, and forgotten.
+    ASSERT_EQ(jack_connect(observer_->client(), "rtgt:out_2", "system:playback_2"), 0);
+    EXPECT_TRUE(wait_until([&] { return contains(externals_of(exported(), "out_2"), "system:playback_2"); }, 2s));
+    ASSERT_EQ(jack_disconnect(observer_->client(), "rtgt:out_1", "system:playback_1"), 0);
+    EXPECT_TRUE(wait_until([&] { return externals_of(exported(), "out_1").empty(); }, 2s));
+    EXPECT_TRUE(wait_until([&] {
+        const persist::GraphState disk = state_on_disk();
+        return disk.externals == std::vector<persist::ExternalConnection>{{"aux", "peerapp:in"},
+                                                                          {"out_2", "system:playback_2"}};
+    }, 2s)) << read_file(state_file());
+    // A user's disconnect over OSC forgets it.
     ok("/disconnect", {osc_s("graph:aux"), osc_s("peerapp:in")});
     EXPECT_TRUE(externals_of(exported(), "aux").empty());
     const persist::GraphState disk = state_on_disk();

@@ -179,6 +179,7 @@ private:
     std::array<SlotPort, kMaxSlots>* slots_for(engine::PortDirection direction,
                                                engine::PortKind kind);
     void refresh_connections();
+    void retry_connections();
     void make_connections();
     void drop_client();
     void read_process_thread_sched();
@@ -219,6 +220,10 @@ private:
     std::map<std::string, std::set<std::string>> connections_;
     std::optional<SchedInfo> process_thread_;
     std::uint32_t reported_period_ = 0;
+    std::optional<std::chrono::steady_clock::time_point> refresh_due_;
+    std::chrono::steady_clock::time_point next_connection_retry_{};
+    // Per our port: the external connections JACK reported at the last refresh.
+    std::map<std::string, std::set<std::string>> established_;
     std::chrono::steady_clock::time_point next_retry_{};
     double retry_delay_s_ = 0.0;
     bool lost_ = false;
