@@ -324,8 +324,7 @@ void Daemon::tick(Clock::time_point now) {
                 spdlog::debug("reconnect failed: {}", event.text);
                 break;
             case Kind::kSampleRateChanged:
-                spdlog::critical("{}", event.text);
-                exit_code_ = kExitTempFail;
+                follow_sample_rate(event.text);
                 break;
             case Kind::kPeriodChanged:
             case Kind::kInfo:
@@ -372,6 +371,47 @@ void Daemon::tick(Clock::time_point now) {
     telemetry_.flush(now);
     check_progress(now);
     report_status(now);
+}
+
+void Daemon::follow_sample_rate(const std::string& why) {
+    // Node instances are prepared for one rate, so the engine is rebuilt: the
+    // graph as the model holds it (the same document the state file has)
+    // goes into a new engine at the server's rate in one transaction.
+    std::string error;
+    if (!backend_.open_client(error)) {
+        spdlog::warn("{}; the server went away again, retrying", why);
+        return;
+    }
+    const double rate = backend_.figures().sample_rate;
+    spdlog::warn("{}; rebuilding the graph at {:.0f} Hz", why, rate);
+    const persist::GraphState state = persist::capture(engine_->model(), external_connections());
+    engine::EngineConfig engine_config = engine_->config();
+    engine_config.sample_rate = rate;
+    auto engine = std::make_unique<engine::Engine>(engine_config, registry_);
+    const engine::ApplyResult result = engine->apply(persist::restore_edits(state, engine->model()));
+    if (!result.ok()) {
+        spdlog::critical("the graph cannot be rebuilt at {:.0f} Hz ({}); exiting so that a restart "
+                         "restores it from the state file",
+                         rate, result.error.message);
+        exit_code_ = kExitTempFail;
+        return;
+    }
+    // The old engine has no audio thread any more (the backend dropped its
+    // client when it saw the new rate), so it can go now.
+    router_.reset();  // its pending replies belonged to the old engine
+    engine_ = std::move(engine);
+    last_meter_.clear();
+    if (!backend_.start(*engine_, engine_->model(), error)) {
+        spdlog::critical("cannot start at {:.0f} Hz: {}; exiting so that a restart restores the graph", rate,
+                         error);
+        exit_code_ = kExitTempFail;
+        return;
+    }
+    router_ = std::make_unique<control::CommandRouter>(*engine_, *this, RTGRAPH_VERSION,
+                                                       persistence_ok_ ? &snapshots_ : nullptr);
+    saver_.mark_structural();
+    spdlog::info("running at {:.0f} Hz: {} node(s), {} connection(s) rebuilt", rate,
+                 engine_->model().nodes().size(), engine_->model().edges().size());
 }
 
 bool Daemon::open_control_port() {

@@ -29,7 +29,7 @@ namespace rtgraph::daemon {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 64;     // EX_USAGE: bad command line
-inline constexpr int kExitTempFail = 75;  // EX_TEMPFAIL: restart to follow JACK
+inline constexpr int kExitTempFail = 75;  // EX_TEMPFAIL: the graph could not follow JACK; restart
 inline constexpr int kExitConfig = 78;    // EX_CONFIG: bad configuration or patch
 
 class Daemon final : public control::ControlHost {
@@ -65,6 +65,8 @@ private:
     void try_first_connect(Clock::time_point now);
     bool build_graph();
     bool build_from_config();
+    // JACK came back at another sample rate: rebuild the engine at it.
+    void follow_sample_rate(const std::string& why);
     // Writes the state file when a change is due (`force`: whenever dirty).
     void save_state(Clock::time_point now, bool force);
     void tick(Clock::time_point now);

@@ -425,7 +425,7 @@ std::vector<BackendEvent> JackBackend::tick(std::chrono::steady_clock::time_poin
                                   "JACK is back at " + std::to_string(static_cast<int>(rate)) +
                                       " Hz but the graph runs at " +
                                       std::to_string(static_cast<int>(expected_rate)) +
-                                      " Hz; rtgraphd must restart to follow it"});
+                                      " Hz"});
                 drop_client();
             } else if (start(*engine_, model, error)) {
                 std::size_t restored = 0;

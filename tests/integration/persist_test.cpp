@@ -376,6 +376,45 @@ TEST_F(PersistTest, JackdKilledAndRestartedGraphParamsAndExternalConnectionsCome
               0);
 }
 
+// jackd comes back at another sample rate: the graph follows it in process
+// (it used to take a restart of rtgraphd, exit 75).
+TEST_F(PersistTest, JackdBackAtAnotherSampleRateRebuildsTheGraph) {
+    ASSERT_NO_FATAL_FAILURE(start_all());
+    build_sample();
+    const nlohmann::json before = dump();
+    const nlohmann::json before_export = exported();
+    observer_->close();
+    jack_->kill_hard();
+    ChildProcess jackd;
+    ChildProcess::Options options;
+    options.argv = {"jackd", "-n", server_name_, "-d", "dummy", "-r", "44100", "-p", "128"};
+    options.set_env = {{"JACK_NO_AUDIO_RESERVATION", "1"}};
+    options.output = dir_.path() / "jackd-44100.log";
+    std::string error;
+    ASSERT_TRUE(jackd.start(options, error)) << error;
+    ASSERT_TRUE(daemon_->wait_for_log("running at 44100 Hz", 15s)) << daemon_->log();
+    EXPECT_TRUE(daemon_->running());
+    tcp_ = connect(OscClient::Kind::kTcp);
+    ASSERT_TRUE(tcp_->ok());
+    EXPECT_EQ(status().value("sample_rate", 0.0), 44100.0);
+    EXPECT_EQ(dump(), before);
+    EXPECT_EQ(exported(), before_export);
+    JackObserver observer(server_name_);
+    ASSERT_TRUE(observer.ok());
+    EXPECT_TRUE(wait_until([&] { return contains(observer.connections("rtgt:out_1"), "system:playback_1"); }, 3s));
+    // And it goes on working and saving: a restart at this rate restores it.
+    ok("/param/set", {osc_s("g"), osc_s("gain"), osc_f(0.5f)});
+    std::this_thread::sleep_for(persist::kParamDurabilityBound + 50ms);
+    kill_daemon();
+    ASSERT_NO_FATAL_FAILURE(start_daemon_again());
+    EXPECT_FLOAT_EQ(node_in(dump(), "g")["params"].value("gain", -1.0f), 0.5f);
+    tcp_.reset();
+    udp_.reset();
+    daemon_->stop();
+    observer.close();
+    jackd.stop();
+}
+
 // ---------------------------------------------------------------- corrupt state
 
 TEST_F(PersistTest, CorruptStateFileIsKeptAsideReportedAndTheDaemonStartsEmpty) {
