@@ -13,6 +13,8 @@
 //  - Durability: a structural change is in the state file before its /done
 //    is sent; parameter values are saved within 250 ms of their /done
 //    (persist::kParamDurabilityBound).
+//  - /snapshot/*, /graph/export and /graph/import act on their own, also in
+//    a bundle: they are not part of its transaction.
 //  - A bundle is one transaction: every message is validated, then all are
 //    applied in one swap at the bundle's timetag, or none is. Each message
 //    still gets its own reply.
