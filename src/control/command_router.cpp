@@ -376,9 +376,14 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
                         std::holds_alternative<engine::ClearGraph>(edit);
     }
     if (ports_changed) host_.graph_ports_changed();
+    // What must be on disk before the replies go: everything but values that
+    // glide (parameters, connection gains), which a storm may change hundreds
+    // of times a second and which are saved within the documented bound.
     bool structural = false, params = false;
     for (const Edit& edit : edits) {
-        (engine::is_structural(edit) ? structural : params) = true;
+        const bool value = std::holds_alternative<engine::SetParam>(edit) ||
+                           std::holds_alternative<engine::SetEdgeGain>(edit);
+        (value ? params : structural) = true;
     }
 
     for (std::size_t r = 0; r < requests.size(); ++r) {

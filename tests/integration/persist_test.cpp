@@ -415,6 +415,21 @@ TEST_F(PersistTest, JackdBackAtAnotherSampleRateRebuildsTheGraph) {
     jackd.stop();
 }
 
+// Values that glide (parameters, connection gains) are coalesced, not lost:
+// after the bound they are on disk even though no structural change followed.
+TEST_F(PersistTest, ParameterAndGainSurviveAKillAfterTheBound) {
+    ASSERT_NO_FATAL_FAILURE(start_all());
+    build_sample();
+    ok("/param/set", {osc_s("osc"), osc_s("freq"), osc_f(1234.0f)});
+    ok("/edge/gain", {osc_s("osc:out"), osc_s("g:in"), osc_f(0.125f)});
+    std::this_thread::sleep_for(persist::kParamDurabilityBound + 50ms);
+    kill_daemon();
+    ASSERT_NO_FATAL_FAILURE(start_daemon_again());
+    const nlohmann::json graph = dump();
+    EXPECT_FLOAT_EQ(node_in(graph, "osc")["params"].value("freq", -1.0f), 1234.0f);
+    EXPECT_FLOAT_EQ(connection_in(graph, "osc:out", "g:in").value("gain", -1.0f), 0.125f);
+}
+
 // ---------------------------------------------------------------- corrupt state
 
 TEST_F(PersistTest, CorruptStateFileIsKeptAsideReportedAndTheDaemonStartsEmpty) {

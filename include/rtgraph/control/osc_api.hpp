@@ -11,8 +11,8 @@
 //    /error ,isss ID ADDRESS CODE MESSAGE, and then nothing changed.
 //  - Numbers may be sent as i, f, h or d; flags as T/F or an int.
 //  - Durability: a structural change is in the state file before its /done
-//    is sent; parameter values are saved within 250 ms of their /done
-//    (persist::kParamDurabilityBound).
+//    is sent; parameter values and connection gains are saved within 250 ms
+//    of their /done (persist::kParamDurabilityBound).
 //  - /snapshot/*, /graph/export and /graph/import act on their own, also in
 //    a bundle: they are not part of its transaction.
 //  - A bundle is one transaction: every message is validated, then all are

@@ -7,7 +7,7 @@
 // Durability contract (README "State and snapshots"):
 //  - a structural change (node, connection, port, external connection,
 //    snapshot load, import) is written synchronously, before its reply is sent;
-//  - parameter changes only mark the file dirty; it is written at most
+//  - parameter and connection-gain changes only mark the file dirty; it is written at most
 //    kParamFlushDelay after the first unsaved change, so a storm of /param/set
 //    costs at most 1 s / kParamFlushDelay writes per second, and every
 //    acknowledged value is on disk within kParamDurabilityBound.
