@@ -513,6 +513,9 @@ TEST_F(PersistTest, SnapshotRoundTripRestoresTheWholeGraph) {
 TEST_F(PersistTest, SnapshotNamesCannotEscapeTheStateDirectory) {
     ASSERT_NO_FATAL_FAILURE(start_all());
     build_sample();
+    // Let the parameter flush of build_sample happen first: from here on only
+    // the refused requests could write anything.
+    std::this_thread::sleep_for(persist::kParamDurabilityBound + 50ms);
     const fs::path outside = dir_.path().parent_path();
     const std::set<std::string> before = tree(dir_.path());
     const std::vector<std::string> bad = {
@@ -547,6 +550,7 @@ TEST_F(PersistTest, SnapshotNamesCannotEscapeTheStateDirectory) {
 TEST_F(PersistTest, ImportReplacesTheGraphAndABadDocumentChangesNothing) {
     ASSERT_NO_FATAL_FAILURE(start_all());
     build_sample();
+    std::this_thread::sleep_for(persist::kParamDurabilityBound + 50ms);  // the pending flush, done
     const nlohmann::json saved_export = exported();
     const nlohmann::json saved = dump();
     const std::string saved_file = read_file(state_file());
