@@ -9,6 +9,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -48,7 +49,9 @@ std::chrono::steady_clock::duration seconds(double s) {
 Daemon::Daemon(config::DaemonConfig config, config::CommandLine command_line)
     : config_(std::move(config)),
       command_line_(std::move(command_line)),
-      backend_(backend_config(config_)) {
+      backend_(backend_config(config_)),
+      saver_(config_.paths.state_dir),
+      snapshots_(config_.paths.state_dir) {
     engine::register_builtin_nodes(registry_);
 }
 
@@ -91,6 +94,16 @@ int Daemon::run() {
         }
     }
     watchdog_interval_ = notifier_.watchdog_interval();
+    {
+        std::string error;
+        persistence_ok_ = saver_.prepare(error);
+        if (!persistence_ok_) {
+            // Running without saving beats not running: the audio keeps going,
+            // and /status says why nothing is kept.
+            state_problem_ = "state directory unusable, nothing is saved: " + error;
+            spdlog::error("{}", state_problem_);
+        }
+    }
     if (!open_control_port()) return kExitFailure;
 
     std::vector<pollfd> fds;
@@ -127,6 +140,8 @@ int Daemon::run() {
         } else if (router_) {
             router_->poll(outgoing_);
         }
+        // Before any reply leaves: an acknowledged structural change is on disk.
+        save_state(Clock::now(), false);
         send_all();
     }
     shutdown();
@@ -181,7 +196,9 @@ void Daemon::try_first_connect(Clock::time_point now) {
         }
     }
     last_progress_ = now;
-    router_ = std::make_unique<control::CommandRouter>(*engine_, *this, RTGRAPH_VERSION);
+    router_ = std::make_unique<control::CommandRouter>(*engine_, *this, RTGRAPH_VERSION,
+                                                       persistence_ok_ ? &snapshots_ : nullptr);
+    saver_.mark_structural();  // the graph as started, external connections included
     spdlog::info("rtgraphd ready: JACK client '{}' on server '{}', {:.0f} Hz, {} frames, "
                  "{} node(s), ports: {}",
                  figures.client_name,
@@ -192,6 +209,60 @@ void Daemon::try_first_connect(Clock::time_point now) {
 }
 
 bool Daemon::build_graph() {
+    if (!persistence_ok_) return build_from_config();
+    persist::StartupState startup = saver_.load_at_start();
+    if (startup.status == persist::StartupState::Status::kMissing) {
+        spdlog::info("no state file at {}: starting from the configuration", saver_.file().string());
+        return build_from_config();
+    }
+    if (startup.status == persist::StartupState::Status::kLoaded) {
+        const std::vector<engine::Edit> edits = persist::restore_edits(startup.graph, engine_->model());
+        const engine::ApplyResult result = engine_->apply(edits);
+        if (result.ok()) {
+            for (const persist::ExternalConnection& e : startup.graph.externals) {
+                backend_.remember_external(e.port, e.peer, true);
+            }
+            spdlog::info("state restored from {}: {} node(s), {} connection(s), {} port(s), {} external "
+                         "connection(s)",
+                         saver_.file().string(), engine_->model().nodes().size(),
+                         engine_->model().edges().size(), engine_->model().graph_ports().size(),
+                         startup.graph.externals.size());
+            return true;
+        }
+        startup.error = "state file " + saver_.file().string() + " was refused: edit " +
+                        std::to_string(result.failed_index + 1) + ": " + result.error.message;
+        std::string error;
+        if (auto aside = saver_.keep_aside(error)) {
+            startup.kept_aside = *aside;
+        } else {
+            startup.error += "; and it could not be moved aside: " + error;
+        }
+    }
+    // Corrupt or refused: keep the evidence, say so loudly, and run with an
+    // empty graph (the configured ports only) rather than not at all.
+    state_problem_ = startup.error +
+                     (startup.kept_aside.empty() ? std::string()
+                                                 : "; the file was kept as " + startup.kept_aside.string()) +
+                     "; started with an empty graph";
+    spdlog::error("{}", state_problem_);
+    std::vector<engine::Edit> ports;
+    for (const std::string& name : config_.jack.audio_inputs) {
+        ports.push_back(engine::AddGraphPort{name, engine::PortKind::kAudio, engine::PortDirection::kInput});
+    }
+    for (const std::string& name : config_.jack.audio_outputs) {
+        ports.push_back(engine::AddGraphPort{name, engine::PortKind::kAudio, engine::PortDirection::kOutput});
+    }
+    for (const std::string& name : config_.jack.midi_inputs) {
+        ports.push_back(engine::AddGraphPort{name, engine::PortKind::kMidi, engine::PortDirection::kInput});
+    }
+    if (const engine::ApplyResult result = engine_->apply(ports); !result.ok()) {
+        spdlog::critical("configured ports refused: {}", result.error.message);
+        return false;
+    }
+    return true;
+}
+
+bool Daemon::build_from_config() {
     std::vector<engine::Edit> ports;
     for (const std::string& name : config_.jack.audio_inputs) {
         ports.push_back(engine::AddGraphPort{name, engine::PortKind::kAudio, engine::PortDirection::kInput});
@@ -261,14 +332,18 @@ void Daemon::tick(Clock::time_point now) {
                 spdlog::debug("reconnect failed: {}", event.text);
                 break;
             case Kind::kSampleRateChanged:
-                spdlog::critical("{}", event.text);
-                exit_code_ = kExitTempFail;
+                follow_sample_rate(event.text);
                 break;
             case Kind::kPeriodChanged:
             case Kind::kInfo:
                 spdlog::info("{}", event.text);
                 break;
         }
+    }
+    // Connections made or broken by other JACK clients (a patchbay, a peer
+    // that quit and came back) change what we re-make: save them too.
+    if (persistence_ok_ && backend_.connected() && external_connections() != saved_externals_) {
+        saver_.mark_structural();
     }
     const backend::BackendFigures figures = backend_.figures();
     if (figures.process_thread && !realtime_warned_) {
@@ -290,6 +365,7 @@ void Daemon::tick(Clock::time_point now) {
         if (record.kind == rt::TelemetryKind::kParamFromMidi) {
             engine_->note_param_from_midi(record.source, static_cast<std::uint32_t>(record.values[0]),
                                           record.values[1]);
+            graph_changed(false);  // saved within the parameter bound, like /param/set
         } else if (record.kind == rt::TelemetryKind::kMidiLearn && router_) {
             router_->midi_learned(static_cast<int>(record.values[0]), static_cast<int>(record.values[1]),
                                   outgoing_);
@@ -311,6 +387,48 @@ void Daemon::tick(Clock::time_point now) {
     telemetry_.flush(now);
     check_progress(now);
     report_status(now);
+}
+
+void Daemon::follow_sample_rate(const std::string& why) {
+    // Node instances are prepared for one rate, so the engine is rebuilt: the
+    // graph as the model holds it (the same document the state file has)
+    // goes into a new engine at the server's rate in one transaction.
+    std::string error;
+    if (!backend_.open_client(error)) {
+        spdlog::warn("{}; the server went away again, retrying", why);
+        return;
+    }
+    const double rate = backend_.figures().sample_rate;
+    spdlog::warn("{}; rebuilding the graph at {:.0f} Hz", why, rate);
+    const persist::GraphState state =
+        persist::capture(engine_->model(), external_connections(), plugin_state_source());
+    engine::EngineConfig engine_config = engine_->config();
+    engine_config.sample_rate = rate;
+    auto engine = std::make_unique<engine::Engine>(engine_config, registry_);
+    const engine::ApplyResult result = engine->apply(persist::restore_edits(state, engine->model()));
+    if (!result.ok()) {
+        spdlog::critical("the graph cannot be rebuilt at {:.0f} Hz ({}); exiting so that a restart "
+                         "restores it from the state file",
+                         rate, result.error.message);
+        exit_code_ = kExitTempFail;
+        return;
+    }
+    // The old engine has no audio thread any more (the backend dropped its
+    // client when it saw the new rate), so it can go now.
+    router_.reset();  // its pending replies belonged to the old engine
+    engine_ = std::move(engine);
+    last_meter_.clear();
+    if (!backend_.start(*engine_, engine_->model(), error)) {
+        spdlog::critical("cannot start at {:.0f} Hz: {}; exiting so that a restart restores the graph", rate,
+                         error);
+        exit_code_ = kExitTempFail;
+        return;
+    }
+    router_ = std::make_unique<control::CommandRouter>(*engine_, *this, RTGRAPH_VERSION,
+                                                       persistence_ok_ ? &snapshots_ : nullptr);
+    saver_.mark_structural();
+    spdlog::info("running at {:.0f} Hz: {} node(s), {} connection(s) rebuilt", rate,
+                 engine_->model().nodes().size(), engine_->model().edges().size());
 }
 
 bool Daemon::open_control_port() {
@@ -335,7 +453,10 @@ void Daemon::serve_requests() {
     transport_.service([this](std::span<const std::uint8_t> bytes, const control::OscPeer& peer) {
         control::OscPacket packet;
         std::string error;
-        if (!control::parse_osc_packet(bytes, packet, error)) {
+        // Blobs as large as a packet may be: /graph/import sends its document as one.
+        control::OscParseLimits limits;
+        limits.max_blob = limits.max_packet;
+        if (!control::parse_osc_packet(bytes, packet, error, limits)) {
             if (router_) {
                 router_->reject_malformed(error, peer, outgoing_);
             } else {
@@ -401,6 +522,66 @@ bool Daemon::can_connect_external(const std::string& graph_port, const std::stri
 
 void Daemon::graph_ports_changed() { backend_.sync_ports(engine_->model()); }
 
+std::vector<persist::ExternalConnection> Daemon::external_connections() {
+    std::vector<persist::ExternalConnection> out;
+    for (const auto& [port, peers] : backend_.remembered_connections()) {
+        for (const std::string& peer : peers) out.push_back({port, peer});
+    }
+    return out;  // sorted: a map of sets
+}
+
+void Daemon::replace_external_connections(const std::vector<persist::ExternalConnection>& wanted) {
+    const std::vector<persist::ExternalConnection> now = external_connections();
+    const auto has = [](const std::vector<persist::ExternalConnection>& list, const persist::ExternalConnection& c) {
+        return std::find(list.begin(), list.end(), c) != list.end();
+    };
+    std::string ignored;  // a peer already gone is not an error here
+    for (const persist::ExternalConnection& c : now) {
+        if (has(wanted, c)) continue;
+        backend_.disconnect_external(c.port, c.peer, ignored);
+        backend_.remember_external(c.port, c.peer, false);
+    }
+    for (const persist::ExternalConnection& c : wanted) {
+        if (has(now, c)) continue;
+        // Made now when the peer exists; remembered either way, and made when
+        // its port appears.
+        if (!backend_.connect_external(c.port, c.peer, ignored)) backend_.remember_external(c.port, c.peer, true);
+    }
+}
+
+void Daemon::graph_changed(bool structural) {
+    if (structural) {
+        saver_.mark_structural();
+    } else {
+        saver_.mark_params(Clock::now());
+    }
+}
+
+persist::PluginStateSource Daemon::plugin_state_source() const {
+    return [this](engine::NodeId id) -> std::optional<std::string> {
+        const std::shared_ptr<engine::Node> node = engine_->instance(id);
+        return node ? node->save_state() : std::nullopt;
+    };
+}
+
+void Daemon::save_state(Clock::time_point now, bool force) {
+    if (!persistence_ok_ || !engine_) return;
+    if (!saver_.due(now) && !(force && saver_.dirty())) return;
+    std::vector<persist::ExternalConnection> externals = external_connections();
+    const std::string document =
+        persist::to_document(persist::capture(engine_->model(), externals, plugin_state_source()));
+    std::string error;
+    if (saver_.save(document, error)) {
+        saved_externals_ = std::move(externals);
+        if (save_failing_) spdlog::info("state file {} written again", saver_.file().string());
+        save_failing_ = false;
+        return;
+    }
+    // Retried at the next turn of the loop; said once, not every time.
+    if (!save_failing_) spdlog::error("cannot save the state: {} (retrying)", error);
+    save_failing_ = true;
+}
+
 std::uint64_t Daemon::frame_for_time(control::OscTimetag time, std::int64_t& late_frames) {
     // NTP time (seconds since 1900, 32.32 fixed point) against the wall clock.
     constexpr double kNtpToUnix = 2208988800.0;
@@ -459,6 +640,12 @@ std::string Daemon::status_json_members() {
         {"osc_dropped_not_allowed", osc.dropped_not_allowed},
         {"osc_dropped_oversize", osc.dropped_oversize},
         {"osc_dropped_bad_frame", osc.dropped_bad_frame},
+        {"state_file", persistence_ok_ ? saver_.file().string() : std::string()},
+        {"state_writes", saver_.stats().writes},
+        {"state_write_failures", saver_.stats().failures},
+        {"state_last_write_ms", saver_.stats().last_write_ms},
+        {"state_max_write_ms", saver_.stats().max_write_ms},
+        {"state_problem", state_problem_},
     };
     const std::string text = j.dump();
     return text.substr(1, text.size() - 2);  // members only
@@ -544,6 +731,7 @@ void Daemon::reload_config() {
 
 void Daemon::shutdown() {
     notifier_.stopping();
+    save_state(Clock::now(), true);  // parameter changes still waiting for their flush
     if (stalled_ && backend_.connected()) {
         spdlog::warn("JACK server is not responding: exiting without deregistering; it drops "
                      "this client when it runs again");

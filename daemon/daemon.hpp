@@ -20,6 +20,8 @@
 #include "rtgraph/engine/node_registry.hpp"
 #include "rtgraph/plugins/lv2_host.hpp"
 #include "rtgraph/plugins/plugin_catalog.hpp"
+#include "rtgraph/persist/snapshot_store.hpp"
+#include "rtgraph/persist/state_saver.hpp"
 #include "rtgraph/service/service_notifier.hpp"
 #include "telemetry_reporter.hpp"
 
@@ -29,7 +31,7 @@ namespace rtgraph::daemon {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 64;     // EX_USAGE: bad command line
-inline constexpr int kExitTempFail = 75;  // EX_TEMPFAIL: restart to follow JACK
+inline constexpr int kExitTempFail = 75;  // EX_TEMPFAIL: the graph could not follow JACK; restart
 inline constexpr int kExitConfig = 78;    // EX_CONFIG: bad configuration or patch
 
 class Daemon final : public control::ControlHost {
@@ -52,6 +54,9 @@ public:
     std::string status_json_members() override;
     const plugins::PluginCatalog* plugin_catalog() override { return &catalog_; }
     std::vector<std::string> rescan_plugins() override;
+    std::vector<persist::ExternalConnection> external_connections() override;
+    void replace_external_connections(const std::vector<persist::ExternalConnection>& wanted) override;
+    void graph_changed(bool structural) override;
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -63,6 +68,13 @@ private:
     void notify_changes(Clock::time_point now);
     void try_first_connect(Clock::time_point now);
     bool build_graph();
+    bool build_from_config();
+    // JACK came back at another sample rate: rebuild the engine at it.
+    void follow_sample_rate(const std::string& why);
+    // Writes the state file when a change is due (`force`: whenever dirty).
+    // Reads plugin nodes' own state for the state file (LV2 state interface).
+    persist::PluginStateSource plugin_state_source() const;
+    void save_state(Clock::time_point now, bool force);
     void tick(Clock::time_point now);
     void check_progress(Clock::time_point now);
     void report_status(Clock::time_point now);
@@ -86,6 +98,14 @@ private:
     std::uint64_t notified_xruns_ = 0;
     bool notified_connected_ = true;
     std::map<std::uint32_t, Clock::time_point> last_meter_;
+
+    // Persistence (see persist/state_saver.hpp for the contract).
+    persist::StateSaver saver_;
+    persist::SnapshotStore snapshots_;
+    bool persistence_ok_ = false;  // the state directory exists and is ours
+    std::string state_problem_;    // for /status: why the state was not restored
+    std::vector<persist::ExternalConnection> saved_externals_;
+    bool save_failing_ = false;
 
     int signal_fd_ = -1;
     int timer_fd_ = -1;

@@ -31,8 +31,14 @@ inline constexpr int kExitError = 1;        // /error (the daemon refused)
 inline constexpr int kExitUsage = 2;        // bad command line or batch script
 inline constexpr int kExitUnreachable = 3;  // no connection, or no reply in time
 
+// An OSC blob: documents too long for an OSC string (/graph/import).
+struct Blob {
+    std::vector<std::uint8_t> bytes;
+    bool operator==(const Blob&) const = default;
+};
+
 // One OSC argument as rtgraphctl sends or receives it. bool is T/F.
-using Value = std::variant<std::int32_t, std::int64_t, float, double, std::string, bool>;
+using Value = std::variant<std::int32_t, std::int64_t, float, double, std::string, bool, Blob>;
 
 struct Message {
     std::string address;
@@ -55,6 +61,8 @@ enum class Mode {
     kRequest,        // one request, one reply
     kWatch,          // /subscribe, print notifications, /unsubscribe
     kBatch,          // a patch script as one bundle
+    kExport,         // /graph/export, written to a file
+    kImport,         // a file sent as /graph/import
 };
 
 // How a successful reply is shown.
@@ -65,6 +73,7 @@ enum class Show {
     kApi,      // /api: a table
     kJson,     // /graph/dump, /status, /types: one JSON string, pretty-printed
     kPlain,    // "ok"
+    kList,     // /snapshot/list: one result per line
 };
 
 struct Invocation {
@@ -72,7 +81,7 @@ struct Invocation {
     Mode mode = Mode::kHelp;
     Message request;           // kRequest; kWatch: the /subscribe
     Show show = Show::kChange;
-    std::string batch_source;  // kBatch: a file, or "-" for stdin
+    std::string batch_source;  // kBatch, kImport: a file, or "-" for stdin; kExport: "-" is stdout
     std::string error;         // a usage error when not empty
 
     bool ok() const { return error.empty(); }
@@ -124,6 +133,15 @@ Commands:
                                       (topics: xrun graph param meter status; none: all)
   batch [FILE|-]                      run a patch script (from stdin when FILE is - or absent)
                                       as ONE transaction (one bundle): all of it or nothing
+  snapshot save NAME                  save the graph as a named snapshot /snapshot/save
+  snapshot load NAME                  replace the graph with a snapshot  /snapshot/load
+  snapshot list                       the saved snapshots' names         /snapshot/list
+  snapshot delete NAME                delete a snapshot                  /snapshot/delete
+                                      (NAME: 1-64 of A-Z a-z 0-9 . _ -, not starting with '.')
+  export FILE|-                       write the graph as a JSON patch file (the state file's
+                                      format) to FILE, or stdout for -  /graph/export
+  import FILE|-                       replace the graph with a JSON patch file (or a dump)
+                                      in one swap                       /graph/import
   help                                show this help
 
 Endpoints are NODE:PORT or graph:PORT (a graph port); an external JACK port
@@ -205,6 +223,7 @@ inline nlohmann::json to_json(const Value& value) {
         nlohmann::json operator()(double v) const { return v; }
         nlohmann::json operator()(const std::string& v) const { return v; }
         nlohmann::json operator()(bool v) const { return v; }
+        nlohmann::json operator()(const Blob& v) const { return std::string(v.bytes.begin(), v.bytes.end()); }
     };
     return std::visit(Visitor{}, value);
 }
@@ -217,6 +236,7 @@ inline std::string to_text(const Value& value) {
         std::string operator()(double v) const { return format_double(v); }
         std::string operator()(const std::string& v) const { return v; }
         std::string operator()(bool v) const { return v ? "true" : "false"; }
+        std::string operator()(const Blob& v) const { return "<blob of " + std::to_string(v.bytes.size()) + " bytes>"; }
     };
     return std::visit(Visitor{}, value);
 }
@@ -424,6 +444,25 @@ inline bool parse_command_words(std::span<const std::string_view> words, Invocat
         if (!count(0, 1, "batch [FILE|-]")) return false;
         invocation.mode = Mode::kBatch;
         invocation.batch_source = w.empty() ? "-" : std::string(w[0]);
+    } else if (verb == "snapshot") {
+        const char* usage = "snapshot save|load|delete NAME | snapshot list";
+        if (w.empty()) return count(1, 2, usage);
+        if (w[0] == "list") {
+            if (!count(1, 1, usage)) return false;
+            m = {"/snapshot/list", {}};
+            invocation.show = Show::kList;
+        } else if (w[0] == "save" || w[0] == "load" || w[0] == "delete") {
+            if (!count(2, 2, usage)) return false;
+            m = {"/snapshot/" + std::string(w[0]), {text(w[1])}};  // the daemon checks the name
+        } else {
+            error = std::string("usage: rtgraphctl ") + usage;
+            return false;
+        }
+    } else if (verb == "export" || verb == "import") {
+        if (!count(1, 1, verb == "export" ? "export FILE|-" : "import FILE|-")) return false;
+        invocation.mode = verb == "export" ? Mode::kExport : Mode::kImport;
+        invocation.batch_source = std::string(w[0]);
+        m = {verb == "export" ? "/graph/export" : "/graph/import", {}};
     } else if (verb == "help") {
         invocation.mode = Mode::kHelp;
     } else {
@@ -712,6 +751,9 @@ inline Output render_reply(const Message& request, const Reply& reply, Show show
             break;
         case Show::kPlain:
             output.out = "ok\n";
+            break;
+        case Show::kList:
+            for (const Value& v : reply.results) output.out += to_text(v) + "\n";
             break;
         case Show::kParam:
             output.out = detail::param_line(request, reply.results);

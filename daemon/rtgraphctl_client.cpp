@@ -51,6 +51,13 @@ bool add_args(lo_message m, const Message& message) {
         int operator()(double v) const { return lo_message_add_double(m, v); }
         int operator()(const std::string& v) const { return lo_message_add_string(m, v.c_str()); }
         int operator()(bool v) const { return v ? lo_message_add_true(m) : lo_message_add_false(m); }
+        int operator()(const Blob& v) const {
+            lo_blob blob = lo_blob_new(static_cast<std::int32_t>(v.bytes.size()), v.bytes.data());
+            if (blob == nullptr) return -1;
+            const int rc = lo_message_add_blob(m, blob);
+            lo_blob_free(blob);  // the message holds its own copy
+            return rc;
+        }
     };
     if (m == nullptr) return false;
     for (const Value& arg : message.args) {

@@ -18,6 +18,11 @@ namespace {
 // process callback may have loaded the pointer just before it was cleared.
 constexpr std::uint64_t kRetireAfterCycles = 2;
 
+// How long connection changes must be quiet before we read them back.
+constexpr auto kRefreshQuiet = std::chrono::milliseconds(100);
+// How often remembered connections whose peer exists are tried again.
+constexpr auto kConnectionRetry = std::chrono::milliseconds(250);
+
 std::string full_name(const std::string& client, const std::string& port) {
     return client + ":" + port;
 }
@@ -277,6 +282,7 @@ void JackBackend::sync_ports(const engine::Model& model) {
         }
         retiring_.push_back({it->port, cycles() + kRetireAfterCycles});
         connections_.erase(it->name);  // the user removed the port: forget its connections
+        established_.erase(it->name);
         it = ports_.erase(it);
     }
     for (const engine::GraphPort& g : model.graph_ports()) {
@@ -379,19 +385,43 @@ void JackBackend::make_connections() {
 }
 
 void JackBackend::refresh_connections() {
-    // What JACK reports now, plus remembered peers that do not exist at the
-    // moment: a peer client that quit is not a user's disconnect, and its
-    // connection is re-made when its port comes back.
+    // What JACK reports now, plus remembered peers not connected at the
+    // moment: a peer client that quit (its port is gone) or one we could not
+    // connect yet (its client not active) is not a user's disconnect; the
+    // connection is made when the port is there again. A connection we saw
+    // made and that vanished while its peer port still exists was broken by
+    // someone (a patchbay, jack_disconnect): that one is forgotten.
     for (const RegisteredPort& r : ports_) {
         std::set<std::string> now;
         if (const char** names = jack_port_get_all_connections(client_, r.port)) {
             for (const char** name = names; *name != nullptr; ++name) now.insert(*name);
             jack_free(names);
         }
+        std::set<std::string> kept = now;
+        std::set<std::string>& seen = established_[r.name];
         for (const std::string& target : connections_[r.name]) {
-            if (jack_port_by_name(client_, target.c_str()) == nullptr) now.insert(target);
+            if (now.contains(target)) continue;
+            const bool peer_exists = jack_port_by_name(client_, target.c_str()) != nullptr;
+            if (!(peer_exists && seen.contains(target))) kept.insert(target);
         }
-        connections_[r.name] = std::move(now);
+        seen = now;
+        connections_[r.name] = std::move(kept);
+    }
+}
+
+void JackBackend::retry_connections() {
+    // Not while changes wait to be read back: a connection someone just
+    // broke must be seen as broken (and forgotten), not made again.
+    if (refresh_due_) return;
+    for (const RegisteredPort& port : ports_) {
+        const auto it = connections_.find(port.name);
+        if (it == connections_.end()) continue;
+        const std::set<std::string>& seen = established_[port.name];
+        for (const std::string& target : it->second) {
+            if (seen.contains(target) || jack_port_connected_to(port.port, target.c_str()) != 0) continue;
+            if (jack_port_by_name(client_, target.c_str()) == nullptr) continue;  // not back yet
+            connect_pair(port, target);
+        }
     }
 }
 
@@ -413,6 +443,7 @@ void JackBackend::drop_client() {
     client_ = nullptr;
     ports_.clear();
     retiring_.clear();
+    established_.clear();  // a new server has made none of them
     process_thread_.reset();
 }
 
@@ -454,7 +485,7 @@ std::vector<BackendEvent> JackBackend::tick(std::chrono::steady_clock::time_poin
                                   "JACK is back at " + std::to_string(static_cast<int>(rate)) +
                                       " Hz but the graph runs at " +
                                       std::to_string(static_cast<int>(expected_rate)) +
-                                      " Hz; rtgraphd must restart to follow it"});
+                                      " Hz"});
                 drop_client();
             } else if (start(*engine_, model, error)) {
                 std::size_t restored = 0;
@@ -481,7 +512,20 @@ std::vector<BackendEvent> JackBackend::tick(std::chrono::steady_clock::time_poin
         return true;
     });
     if (ports_appeared_.exchange(false, std::memory_order_acq_rel)) make_connections();
-    if (connections_changed_.exchange(false, std::memory_order_acq_rel)) refresh_connections();
+    // A client that quits has its connections removed a moment before its
+    // ports are unregistered; read too early, that would look like a user's
+    // disconnect and the connection would be forgotten. So wait for quiet.
+    if (connections_changed_.exchange(false, std::memory_order_acq_rel)) refresh_due_ = now + kRefreshQuiet;
+    if (refresh_due_ && now >= *refresh_due_) {
+        refresh_due_.reset();
+        refresh_connections();
+    }
+    // A peer port can appear before its client is active, and JACK refuses
+    // to connect it then; try the remembered connections again now and then.
+    if (now >= next_connection_retry_) {
+        next_connection_retry_ = now + kConnectionRetry;
+        retry_connections();
+    }
     if (!process_thread_ && cycle > 0) {
         read_process_thread_sched();
         if (process_thread_) {

@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <tuple>
 
 #include "rtgraph/control/osc_api.hpp"
 #include "rtgraph/plugins/lv2_node.hpp"
+#include "rtgraph/persist/state_file.hpp"
 
 namespace rtgraph::control {
 
@@ -28,6 +30,11 @@ bool is_query(std::string_view path) {
            path == "/types" || path == "/status" || path == "/subscribe" || path == "/unsubscribe" ||
            path == "/plugins" || path == "/plugins/rescan" || path == "/node/outputs" ||
            path == "/node/path" || path == "/midi/learn";
+}
+
+bool is_persist(std::string_view path) {
+    return path == "/snapshot/save" || path == "/snapshot/load" || path == "/snapshot/list" ||
+           path == "/snapshot/delete" || path == "/graph/export" || path == "/graph/import";
 }
 
 const OscAddress* find_address(std::string_view path) {
@@ -54,6 +61,19 @@ public:
             return true;
         }
         return wrong(name, "a string", arg.tag, error);
+    }
+
+    // A string, or a blob read as text (documents too long for an OSC string).
+    bool text(const char* name, std::string& out, std::string& error) {
+        if (!present(name, error)) return false;
+        const OscArgument& arg = message_.args[index_];
+        if (const auto* blob = std::get_if<OscBlob>(&arg.value)) {
+            out.assign(blob->begin(), blob->end());
+            ++index_;
+            return true;
+        }
+        if (std::holds_alternative<std::string>(arg.value)) return string(name, out, error);
+        return wrong(name, "a string or a blob", arg.tag, error);
     }
 
     bool number(const char* name, float& out, std::string& error) {
@@ -147,8 +167,9 @@ std::string graph_port_of(const std::string& endpoint) {
 
 }  // namespace
 
-CommandRouter::CommandRouter(engine::Engine& engine, ControlHost& host, std::string daemon_version)
-    : engine_(engine), host_(host), daemon_version_(std::move(daemon_version)) {}
+CommandRouter::CommandRouter(engine::Engine& engine, ControlHost& host, std::string daemon_version,
+                             persist::SnapshotStore* snapshots)
+    : engine_(engine), host_(host), daemon_version_(std::move(daemon_version)), snapshots_(snapshots) {}
 
 OscMessage CommandRouter::done(const Request& request) const {
     return OscMessage{"/done", {int_arg(request.id), string_arg(request.message->address)}};
@@ -187,6 +208,8 @@ void CommandRouter::handle(const OscPacket& packet, const OscPeer& peer, std::ve
         }
         if (is_query(message.address)) {
             handle_query(request, peer, out);
+        } else if (is_persist(message.address)) {
+            handle_persist(request, peer, out);
         } else {
             changes.push_back(request);
         }
@@ -393,6 +416,15 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
                         std::holds_alternative<engine::ClearGraph>(edit);
     }
     if (ports_changed) host_.graph_ports_changed();
+    // What must be on disk before the replies go: everything but values that
+    // glide (parameters, connection gains), which a storm may change hundreds
+    // of times a second and which are saved within the documented bound.
+    bool structural = false, params = false;
+    for (const Edit& edit : edits) {
+        const bool value = std::holds_alternative<engine::SetParam>(edit) ||
+                           std::holds_alternative<engine::SetEdgeGain>(edit);
+        (value ? params : structural) = true;
+    }
 
     for (std::size_t r = 0; r < requests.size(); ++r) {
         OscMessage reply = done(requests[r]);
@@ -401,6 +433,9 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
             std::string jack_error;
             const bool ok = disconnects[r] ? host_.disconnect_external(port, external, jack_error)
                                            : host_.connect_external(port, external, jack_error);
+            // A disconnect forgets the connection even when JACK had already
+            // lost it, so either way the saved state changes.
+            structural = structural || ok || disconnects[r];
             if (!ok) {
                 ++stats_.errors;
                 out.push_back({peer, failure(requests[r], "jack_error", jack_error)});
@@ -437,6 +472,95 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
             }
         }
     }
+    if (structural || params) host_.graph_changed(structural);
+}
+
+void CommandRouter::handle_persist(const Request& request, const OscPeer& peer,
+                                   std::vector<Outgoing>& out) {
+    const OscMessage& message = *request.message;
+    const OscAddress& address = *find_address(message.address);
+    ArgReader args(message, request.first_arg, address);
+    const std::string& path = message.address;
+    std::string name, error, code = "bad_arguments";
+    OscMessage reply = done(request);
+    const auto fail = [&](const std::string& failure_code, const std::string& text) {
+        ++stats_.errors;
+        out.push_back({peer, failure(request, failure_code, text)});
+    };
+    const auto document = [&] {
+        return persist::to_document(persist::capture(
+            engine_.model(), host_.external_connections(), [this](engine::NodeId id) {
+                const std::shared_ptr<engine::Node> node = engine_.instance(id);
+                return node ? node->save_state() : std::nullopt;
+            }));
+    };
+
+    if (path == "/graph/export") {
+        if (!args.finish(error)) return fail(code, error);
+        reply.args.push_back(string_arg(document()));
+        out.push_back({peer, std::move(reply)});
+        return;
+    }
+    if (path == "/graph/import") {
+        std::string text;
+        if (!args.text("JSON", text, error) || !args.finish(error)) return fail(code, error);
+        persist::GraphState state;
+        if (!persist::from_document(text, state, error)) return fail("bad_document", error);
+        replace_graph(request, state, peer, out);
+        return;
+    }
+    if (snapshots_ == nullptr) return fail("no_state_dir", "this rtgraphd keeps no state directory");
+    if (path == "/snapshot/list") {
+        if (!args.finish(error)) return fail(code, error);
+        const std::vector<std::string> names = snapshots_->list(error);
+        if (!error.empty()) return fail("io_error", error);
+        for (const std::string& n : names) reply.args.push_back(string_arg(n));
+        out.push_back({peer, std::move(reply)});
+        return;
+    }
+    if (!args.string("NAME", name, error) || !args.finish(error)) return fail(code, error);
+    // Checked here as well as in the store, so a bad name gets its own code.
+    if (!persist::valid_snapshot_name(name, error)) return fail("bad_name", error);
+    if (path == "/snapshot/save") {
+        if (!snapshots_->save(name, document(), error)) return fail("io_error", error);
+        out.push_back({peer, std::move(reply)});
+    } else if (path == "/snapshot/delete") {
+        if (!snapshots_->remove(name, error)) {
+            return fail(error.rfind("no snapshot", 0) == 0 ? "unknown_snapshot" : "io_error", error);
+        }
+        out.push_back({peer, std::move(reply)});
+    } else if (path == "/snapshot/load") {
+        std::string text;
+        if (!snapshots_->load(name, text, error)) {
+            return fail(error.rfind("no snapshot", 0) == 0 ? "unknown_snapshot" : "io_error", error);
+        }
+        persist::GraphState state;
+        if (!persist::from_document(text, state, error)) {
+            return fail("bad_document", "snapshot '" + name + "': " + error);
+        }
+        replace_graph(request, state, peer, out);
+    }
+}
+
+void CommandRouter::replace_graph(const Request& request, const persist::GraphState& state,
+                                  const OscPeer& peer, std::vector<Outgoing>& out) {
+    const std::vector<Edit> edits = persist::restore_edits(state, engine_.model());
+    engine::ApplyResult result = engine_.apply(edits);
+    if (!result.ok()) {
+        if (result.error.code == engine::ErrorCode::kBusy) ++stats_.busy;
+        ++stats_.errors;
+        out.push_back({peer, failure(request, engine::error_name(result.error.code),
+                                     "nothing was changed: " + result.error.message)});
+        return;
+    }
+    host_.graph_ports_changed();
+    host_.replace_external_connections(state.externals);
+    host_.graph_changed(true);
+    OscMessage reply = done(request);
+    for (const std::string& note : result.notes) reply.args.push_back(string_arg(note));
+    pending_.push_back({peer, std::move(reply), std::move(result), 0});
+    notify("graph", OscMessage{"/notify/graph", {string_arg(peer.describe()), string_arg(request.message->address)}},
+           out);
 }
 
 void CommandRouter::poll(std::vector<Outgoing>& out) {
@@ -559,7 +683,12 @@ std::string CommandRouter::dump_json() const {
     nlohmann::json graph;
     graph["api"] = std::string(kApiVersion);
     graph["ports"] = nlohmann::json::array();
-    for (const engine::GraphPort& port : model.graph_ports()) {
+    // By name, as in the state file: a restored graph dumps the same.
+    std::vector<const engine::GraphPort*> ports;
+    for (const engine::GraphPort& port : model.graph_ports()) ports.push_back(&port);
+    std::sort(ports.begin(), ports.end(), [](auto* a, auto* b) { return a->name < b->name; });
+    for (const engine::GraphPort* p : ports) {
+        const engine::GraphPort& port = *p;
         graph["ports"].push_back({{"name", port.name},
                                   {"direction", port.direction == engine::PortDirection::kInput ? "in" : "out"},
                                   {"kind", engine::to_string(port.kind)}});
@@ -572,11 +701,19 @@ std::string CommandRouter::dump_json() const {
                                   {"bypassed", node.bypassed}, {"params", params}});
     }
     graph["connections"] = nlohmann::json::array();
+    // Sorted by source, destination, as in the state file: the model's order
+    // is the history of edits, and a restored graph must dump the same.
+    std::vector<nlohmann::json> connections;
     for (const engine::ModelEdge& edge : model.edges()) {
-        graph["connections"].push_back({{"source", model.describe(edge.source)},
-                                        {"destination", model.describe(edge.destination)},
-                                        {"gain", edge.gain}});
+        connections.push_back({{"source", model.describe(edge.source)},
+                               {"destination", model.describe(edge.destination)},
+                               {"gain", edge.gain}});
     }
+    std::sort(connections.begin(), connections.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+        return std::tie(a["source"].get_ref<const std::string&>(), a["destination"].get_ref<const std::string&>()) <
+               std::tie(b["source"].get_ref<const std::string&>(), b["destination"].get_ref<const std::string&>());
+    });
+    for (nlohmann::json& c : connections) graph["connections"].push_back(std::move(c));
     graph["midi_maps"] = nlohmann::json::array();
     for (const engine::MidiMap& map : model.midi_maps()) {
         const engine::ModelNode* node = model.node(map.node);
@@ -702,6 +839,7 @@ void CommandRouter::midi_learned(int channel, int controller, std::vector<Outgoi
                                                           string_arg(result.error.message)}}});
         return;
     }
+    host_.graph_changed(true);  // on disk before the sender hears of it
     out.push_back({learn.peer, OscMessage{"/midi/learned",
                                           {int_arg(learn.map.channel), int_arg(learn.map.controller),
                                            string_arg(learn.map.node), string_arg(learn.map.param)}}});

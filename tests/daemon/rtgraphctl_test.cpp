@@ -323,3 +323,45 @@ TEST(RtgraphctlOutput, Notifications) {
 
 }  // namespace
 }  // namespace rtgraph::ctl
+
+namespace rtgraph::ctl {
+namespace {
+
+TEST(RtgraphctlCommandLine, SnapshotExportAndImport) {
+    EXPECT_EQ(request({"snapshot", "save", "live-1"}), (Message{"/snapshot/save", {std::string("live-1")}}));
+    EXPECT_EQ(request({"snapshot", "load", "live-1"}), (Message{"/snapshot/load", {std::string("live-1")}}));
+    EXPECT_EQ(request({"snapshot", "delete", "x"}), (Message{"/snapshot/delete", {std::string("x")}}));
+    const Invocation list = parse({"snapshot", "list"});
+    ASSERT_TRUE(list.ok()) << list.error;
+    EXPECT_EQ(list.request, (Message{"/snapshot/list", {}}));
+    EXPECT_EQ(list.show, Show::kList);
+    // The daemon, not the client, judges names: one rule, one place.
+    EXPECT_EQ(request({"snapshot", "save", "../x"}).args, (std::vector<Value>{std::string("../x")}));
+    EXPECT_NE(usage_error({"snapshot"}).find("snapshot save|load|delete NAME"), std::string::npos);
+    EXPECT_NE(usage_error({"snapshot", "rename", "a"}).find("snapshot save|load|delete NAME"), std::string::npos);
+    EXPECT_NE(usage_error({"snapshot", "save"}).find("snapshot save|load|delete NAME"), std::string::npos);
+
+    const Invocation exporting = parse({"export", "live.json"});
+    ASSERT_TRUE(exporting.ok()) << exporting.error;
+    EXPECT_EQ(exporting.mode, Mode::kExport);
+    EXPECT_EQ(exporting.batch_source, "live.json");
+    EXPECT_EQ(exporting.request.address, "/graph/export");
+    const Invocation importing = parse({"import", "-"});
+    ASSERT_TRUE(importing.ok()) << importing.error;
+    EXPECT_EQ(importing.mode, Mode::kImport);
+    EXPECT_EQ(importing.batch_source, "-");
+    EXPECT_EQ(usage_error({"import"}), "usage: rtgraphctl import FILE|-");
+}
+
+TEST(RtgraphctlOutput, SnapshotListPrintsOneNamePerLine) {
+    Reply reply;
+    reply.ok = true;
+    reply.address = "/snapshot/list";
+    reply.results = {std::string("a"), std::string("b")};
+    EXPECT_EQ(render_reply(Message{"/snapshot/list", {}}, reply, Show::kList, false).out, "a\nb\n");
+    reply.results.clear();
+    EXPECT_EQ(render_reply(Message{"/snapshot/list", {}}, reply, Show::kList, false).out, "");
+}
+
+}  // namespace
+}  // namespace rtgraph::ctl

@@ -26,9 +26,10 @@ using Kind = OscClient::Kind;
 const std::vector<std::string> kAddresses = {
     "/version",   "/api",        "/node/add",   "/node/remove", "/node/rename", "/node/bypass",
     "/connect",   "/disconnect", "/edge/gain",  "/port/add",    "/port/remove", "/param/set",
-    "/param/get", "/graph/clear", "/graph/dump", "/types",      "/midi/map",    "/midi/unmap",
-    "/midi/learn", "/plugins",   "/plugins/rescan", "/node/outputs", "/node/path", "/status",
-    "/subscribe", "/unsubscribe"};
+    "/param/get", "/graph/clear", "/graph/dump", "/graph/export", "/graph/import",
+    "/snapshot/save", "/snapshot/load", "/snapshot/list", "/snapshot/delete", "/types",
+    "/midi/map", "/midi/unmap", "/midi/learn", "/plugins", "/plugins/rescan", "/node/outputs",
+    "/node/path", "/status", "/subscribe", "/unsubscribe"};
 
 bool contains(const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();

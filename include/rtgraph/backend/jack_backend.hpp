@@ -129,6 +129,17 @@ public:
     std::uint64_t midi_refused() const noexcept { return midi_refused_.load(std::memory_order_relaxed); }
     BackendFigures figures() const;
 
+    // [nrt] Remembers (or forgets) an external connection without asking
+    // JACK: a restored state names peers that may not exist yet, and they are
+    // connected when their ports appear (or at the next start()).
+    void remember_external(const std::string& our_port, const std::string& external, bool remember) {
+        if (remember) {
+            connections_[our_port].insert(external);
+        } else if (const auto it = connections_.find(our_port); it != connections_.end()) {
+            it->second.erase(external);
+        }
+    }
+
     // External connections we would re-make: our short name → full names.
     const std::map<std::string, std::set<std::string>>& remembered_connections() const {
         return connections_;
@@ -176,6 +187,7 @@ private:
     std::array<SlotPort, kMaxSlots>* slots_for(engine::PortDirection direction,
                                                engine::PortKind kind);
     void refresh_connections();
+    void retry_connections();
     void make_connections();
     void drop_client();
     void read_process_thread_sched();
@@ -224,6 +236,10 @@ private:
     std::map<std::string, std::set<std::string>> connections_;
     std::optional<SchedInfo> process_thread_;
     std::uint32_t reported_period_ = 0;
+    std::optional<std::chrono::steady_clock::time_point> refresh_due_;
+    std::chrono::steady_clock::time_point next_connection_retry_{};
+    // Per our port: the external connections JACK reported at the last refresh.
+    std::map<std::string, std::set<std::string>> established_;
     std::chrono::steady_clock::time_point next_retry_{};
     double retry_delay_s_ = 0.0;
     bool lost_ = false;

@@ -18,6 +18,8 @@
 #include "rtgraph/control/osc_transport.hpp"
 #include "rtgraph/engine/engine.hpp"
 #include "rtgraph/plugins/plugin_catalog.hpp"
+#include "rtgraph/persist/snapshot_store.hpp"
+#include "rtgraph/persist/state_file.hpp"
 
 namespace rtgraph::control {
 
@@ -45,6 +47,16 @@ public:
     virtual const plugins::PluginCatalog* plugin_catalog() { return nullptr; }
     // [nrt] Scans the plugin paths again; returns problems found (one per line).
     virtual std::vector<std::string> rescan_plugins() { return {}; }
+
+    // Persistence. Defaults do nothing, for hosts that keep no state.
+    // [nrt] The external JACK connections to save with the graph.
+    virtual std::vector<persist::ExternalConnection> external_connections() { return {}; }
+    // [nrt] Forget the remembered external connections; remember (and make,
+    // where the peer exists now) these instead.
+    virtual void replace_external_connections(const std::vector<persist::ExternalConnection>&) {}
+    // [nrt] The graph changed. A structural change must be on disk before the
+    // next reply is sent; a parameter-only one within the documented bound.
+    virtual void graph_changed(bool structural) { (void)structural; }
 };
 
 struct Outgoing {
@@ -62,7 +74,9 @@ struct RouterStats {
 
 class CommandRouter {
 public:
-    CommandRouter(engine::Engine& engine, ControlHost& host, std::string daemon_version);
+    // `snapshots` may be null: the /snapshot/* addresses then answer /error.
+    CommandRouter(engine::Engine& engine, ControlHost& host, std::string daemon_version,
+                  persist::SnapshotStore* snapshots = nullptr);
 
     // [nrt] One checked packet from `peer`; immediate replies go to `out`,
     // others once live (see poll).
@@ -112,6 +126,13 @@ private:
     void handle_transaction(const std::vector<Request>& requests, const OscPacket& packet,
                             const OscPeer& peer, std::vector<Outgoing>& out);
     bool handle_query(const Request& request, const OscPeer& peer, std::vector<Outgoing>& out);
+    // /snapshot/*, /graph/export, /graph/import: each on its own, never part
+    // of a bundle's transaction.
+    void handle_persist(const Request& request, const OscPeer& peer, std::vector<Outgoing>& out);
+    // Replaces the graph with `state` in one transaction; the reply waits
+    // until it is live.
+    void replace_graph(const Request& request, const persist::GraphState& state, const OscPeer& peer,
+                       std::vector<Outgoing>& out);
     // Turns a change request into edits (engine or JACK); false with an error.
     bool to_edits(const Request& request, const std::set<std::string>& added_nodes,
                   std::vector<engine::Edit>& edits,
@@ -129,6 +150,7 @@ private:
     engine::Engine& engine_;
     ControlHost& host_;
     std::string daemon_version_;
+    persist::SnapshotStore* snapshots_;
     std::vector<Pending> pending_;
     std::map<std::string, Subscriber> subscribers_;  // by peer description
     std::optional<Learn> learn_;

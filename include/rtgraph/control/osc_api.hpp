@@ -10,6 +10,11 @@
 //    once the change is live on the audio thread (queries: at once), or
 //    /error ,isss ID ADDRESS CODE MESSAGE, and then nothing changed.
 //  - Numbers may be sent as i, f, h or d; flags as T/F or an int.
+//  - Durability: a structural change is in the state file before its /done
+//    is sent; parameter values and connection gains are saved within 250 ms
+//    of their /done (persist::kParamDurabilityBound).
+//  - /snapshot/*, /graph/export and /graph/import act on their own, also in
+//    a bundle: they are not part of its transaction.
 //  - A bundle is one transaction: every message is validated, then all are
 //    applied in one swap at the bundle's timetag, or none is. Each message
 //    still gets its own reply.
@@ -31,7 +36,9 @@ struct OscAddress {
 
 inline constexpr OscAddress kOscAddresses[] = {
     {"/version", "", "", "API version and daemon version"},
-    {"/api", "", "", "every address with its argument types, usage and description"},
+    {"/api", "", "",
+     "every address with its argument types, usage and description; structural changes are saved "
+     "to the state file before their reply, parameter values within 250 ms of it"},
     {"/node/add", "ss[sf]*", "TYPE NAME [PARAM VALUE]...", "add a node of TYPE named NAME"},
     {"/node/remove", "s", "NAME", "remove a node (it fades out first)"},
     {"/node/rename", "ss", "NAME NEW_NAME", "rename a node; connections stay"},
@@ -42,10 +49,22 @@ inline constexpr OscAddress kOscAddresses[] = {
     {"/edge/gain", "ssf", "SRC DST GAIN", "change a connection's gain (ramped)"},
     {"/port/add", "ss[s]", "NAME in|out [audio|midi]", "add a graph-level JACK port"},
     {"/port/remove", "s", "NAME", "remove a graph-level JACK port"},
-    {"/param/set", "ssf[f]", "NODE PARAM VALUE [RAMP_MS]", "set a parameter, ramped"},
+    {"/param/set", "ssf[f]", "NODE PARAM VALUE [RAMP_MS]",
+     "set a parameter, ramped; in the state file within 250 ms of the reply"},
     {"/param/get", "ss", "NODE PARAM", "a parameter's value, range, default and unit"},
     {"/graph/clear", "", "", "remove every node and connection (ports stay)"},
     {"/graph/dump", "", "", "the whole graph as JSON"},
+    {"/graph/export", "", "",
+     "the graph as a state document (JSON, schema 1): ports, nodes, parameters, connections, "
+     "external JACK connections"},
+    {"/graph/import", "s", "JSON",
+     "replace the graph with a state document (string or blob; a /graph/dump is read too) in one "
+     "glitch-free swap"},
+    {"/snapshot/save", "s", "NAME",
+     "save the graph as snapshot NAME (replacing one of that name); on disk before the reply"},
+    {"/snapshot/load", "s", "NAME", "replace the graph with snapshot NAME in one glitch-free swap"},
+    {"/snapshot/list", "", "", "the names of the saved snapshots, sorted"},
+    {"/snapshot/delete", "s", "NAME", "delete snapshot NAME"},
     {"/types", "[s]", "[FILTER]",
      "node types with their ports and parameters, as JSON; unfiltered, plugin types are listed by "
      "name only (FILTER: part of a type name, or builtin, lv2, ladspa)"},
