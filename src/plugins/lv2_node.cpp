@@ -292,6 +292,13 @@ std::optional<std::string> Lv2Node::save_state() {
     if (lilv_instance_get_extension_data(instance_, LV2_STATE__interface) == nullptr) {
         return std::nullopt;
     }
+    if (pending_restore_) {
+        // A restore the plugin handed to its worker has not been answered
+        // yet: the plugin would report its old state. The restored text is
+        // what it is about to be.
+        if (work_responses() <= responses_at_restore_) return pending_restore_;
+        pending_restore_.reset();
+    }
     Lv2Host::Shared& shared = *desc_->shared;
     LilvState* state = lilv_state_new_from_instance(
         desc_->plugin, instance_, shared.urid_map.map_feature(), nullptr, nullptr, nullptr, nullptr,
@@ -320,8 +327,11 @@ bool Lv2Node::restore_state(const std::string& text, std::string& error) {
         return false;
     }
     // Not published yet: restore() may not run beside run(), and nothing runs.
+    const std::uint64_t scheduled_before = work_scheduled();
+    responses_at_restore_ = work_responses();
     lilv_state_restore(state, instance_, nullptr, nullptr, 0, features_.data());
     lilv_state_free(state);
+    if (work_scheduled() > scheduled_before) pending_restore_ = text;  // finished by the worker
     return true;
 }
 

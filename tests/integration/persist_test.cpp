@@ -18,7 +18,9 @@
 #include <set>
 #include <thread>
 
+#include "midi_client.hpp"
 #include "osc_client.hpp"
+#include "support/sine_wav.hpp"
 #include "rtgraph/persist/snapshot_store.hpp"
 #include "rtgraph/persist/state_file.hpp"
 #include "rtgraph/persist/state_saver.hpp"
@@ -508,6 +510,59 @@ TEST_F(PersistTest, SnapshotRoundTripRestoresTheWholeGraph) {
     EXPECT_TRUE(ok("/snapshot/list").results.empty());
     fails("/snapshot/load", {osc_s("set-1")}, "unknown_snapshot");
     fails("/snapshot/delete", {osc_s("set-1")}, "unknown_snapshot");
+}
+
+// An LV2 plugin with state (eg-sampler with a file loaded through its
+// worker) and a MIDI controller map survive a snapshot load and a restart.
+TEST_F(PersistTest, PluginStateAndMidiMapsSurviveASnapshotAndARestart) {
+    constexpr const char* kSampler = "http://lv2plug.in/plugins/eg-sampler";
+    ASSERT_NO_FATAL_FAILURE(start_all());
+    const std::string wav = (dir_.path() / "a440.wav").string();
+    ASSERT_TRUE(test_support::write_sine_wav(wav, 440.0, 0.5));
+    ok("/node/add", {osc_s(kSampler), osc_s("sampler")});
+    ok("/node/add", {osc_s("http://lv2plug.in/plugins/eg-amp"), osc_s("amp")});
+    ok("/connect", {osc_s("graph:keys"), osc_s("sampler:control")});
+    ok("/connect", {osc_s("sampler:out"), osc_s("amp:in")});
+    ok("/connect", {osc_s("amp:out"), osc_s("graph:out_1")});
+    ok("/midi/map", {osc_i(1), osc_i(7), osc_s("amp"), osc_s("gain"), osc_f(-40.0f), osc_f(0.0f)});
+    ok("/node/path", {osc_s("sampler"), osc_s(std::string(kSampler) + "#sample"), osc_s(wav)});
+    ASSERT_TRUE(wait_until([&] { return status()["lv2_worker_jobs"].get<int>() >= 1; }, 3s));
+    ok("/snapshot/save", {osc_s("with-sample")});
+    const nlohmann::json saved = exported();
+    const nlohmann::json sampler = [&] {
+        for (const auto& node : saved["graph"]["nodes"]) {
+            if (node["name"] == "sampler") return node;
+        }
+        return nlohmann::json();
+    }();
+    ASSERT_TRUE(sampler.contains("plugin_state")) << saved.dump();
+    EXPECT_NE(sampler["plugin_state"].get<std::string>().find("a440.wav"), std::string::npos);
+    ASSERT_EQ(saved["graph"]["midi_maps"].size(), 1u) << saved.dump();
+
+    ok("/graph/clear");
+    ok("/snapshot/load", {osc_s("with-sample")});
+    EXPECT_EQ(exported(), saved);
+
+    kill_daemon();
+    ASSERT_NO_FATAL_FAILURE(start_daemon_again());
+    EXPECT_EQ(exported(), saved);
+    // And it is the file, not the default click, that plays on a note.
+    CaptureClient& capture = add_capture(1, 10.0);
+    ASSERT_TRUE(capture.connect_from(full_port("out_1"), 0));
+    MidiSender sender(server_name_, "pads");
+    ASSERT_TRUE(sender.ok() && sender.connect_to(full_port("keys")));
+    std::this_thread::sleep_for(200ms);
+    const std::size_t before = capture.frames();
+    sender.send({MidiMessage{0, 3, {0x90, 60, 127}}});
+    ASSERT_TRUE(capture.wait_for_frames(before + 24000, 3s));
+    const std::optional<std::size_t> onset = capture.first_nonzero(0, before, 0.01f);
+    ASSERT_TRUE(onset);
+    const std::span<const float> played = capture.samples(0, *onset + 256, 9600);
+    int crossings = 0;
+    for (std::size_t n = 1; n < played.size(); ++n) {
+        if ((played[n - 1] < 0.0f) != (played[n] < 0.0f)) ++crossings;
+    }
+    EXPECT_NEAR(crossings / 2.0 / 0.2, 440.0, 10.0);
 }
 
 TEST_F(PersistTest, SnapshotNamesCannotEscapeTheStateDirectory) {

@@ -12,6 +12,7 @@
 
 #include "midi_client.hpp"
 #include "osc_client.hpp"
+#include "support/sine_wav.hpp"
 
 namespace rtgraph::integration {
 namespace {
@@ -179,30 +180,8 @@ TEST_F(PluginDaemonTest, LearnBindsTheNextControllerThatArrives) {
 
 TEST_F(PluginDaemonTest, SamplerLoadsAFileThroughTheWorkerAndPlaysIt) {
     ASSERT_NO_FATAL_FAILURE(start_all());
-    // A 0.5 s 440 Hz sine at 0.5 as a 16-bit WAV.
     const std::string wav = (dir_.path() / "a440.wav").string();
-    {
-        std::ofstream file(wav, std::ios::binary);
-        const auto u32 = [&](std::uint32_t v) { file.write(reinterpret_cast<const char*>(&v), 4); };
-        const auto u16 = [&](std::uint16_t v) { file.write(reinterpret_cast<const char*>(&v), 2); };
-        const std::uint32_t frames = 24000;
-        file.write("RIFF", 4);
-        u32(36 + frames * 2);
-        file.write("WAVEfmt ", 8);
-        u32(16);
-        u16(1);
-        u16(1);
-        u32(48000);
-        u32(96000);
-        u16(2);
-        u16(16);
-        file.write("data", 4);
-        u32(frames * 2);
-        for (std::uint32_t n = 0; n < frames; ++n) {
-            const double x = 0.5 * std::sin(2.0 * std::numbers::pi * 440.0 * n / 48000.0);
-            u16(static_cast<std::uint16_t>(static_cast<std::int16_t>(std::lround(x * 32767.0))));
-        }
-    }
+    ASSERT_TRUE(test_support::write_sine_wav(wav, 440.0, 0.5));
     CaptureClient& capture = capture_left();
     ok("/node/add", {osc_s(kSampler), osc_s("sampler")});
     ok("/connect", {osc_s("graph:keys"), osc_s("sampler:control")});

@@ -16,6 +16,7 @@
 #include "rtgraph/plugins/lv2_node.hpp"
 #include "support/engine_rig.hpp"
 #include "support/signal_analysis.hpp"
+#include "support/sine_wav.hpp"
 
 namespace rtgraph::test_support {
 namespace {
@@ -172,36 +173,12 @@ TEST(EgFifths, EachNoteComesOutWithItsFifthAtTheSameFrame) {
     EXPECT_EQ(events[3].data[0], 0x80);
 }
 
-// A 16-bit mono WAV of a sine, written by hand for the sampler to load.
-void write_sine_wav(const std::string& path, double frequency, double seconds) {
-    const auto frames = static_cast<std::uint32_t>(seconds * kRate);
-    std::ofstream file(path, std::ios::binary);
-    const auto u32 = [&](std::uint32_t v) { file.write(reinterpret_cast<const char*>(&v), 4); };
-    const auto u16 = [&](std::uint16_t v) { file.write(reinterpret_cast<const char*>(&v), 2); };
-    file.write("RIFF", 4);
-    u32(36 + frames * 2);
-    file.write("WAVEfmt ", 8);
-    u32(16);
-    u16(1);
-    u16(1);
-    u32(48000);
-    u32(48000 * 2);
-    u16(2);
-    u16(16);
-    file.write("data", 4);
-    u32(frames * 2);
-    for (std::uint32_t n = 0; n < frames; ++n) {
-        const double x = 0.5 * std::sin(2.0 * std::numbers::pi * frequency * n / kRate);
-        u16(static_cast<std::uint16_t>(static_cast<std::int16_t>(std::lround(x * 32767.0))));
-    }
-}
-
 TEST(EgSampler, LoadsASampleThroughTheWorkerAndPlaysIt) {
     Lv2Rig r;
     const std::string wav = (std::filesystem::temp_directory_path() /
                              ("rtgraph-sampler-" + std::to_string(::getpid()) + ".wav"))
                                 .string();
-    write_sine_wav(wav, 440.0, 0.5);
+    ASSERT_TRUE(write_sine_wav(wav, 440.0, 0.5));
     r.rig.script(std::string("port in midi_in midi\nport out out_1\nadd ") + kSampler +
                  " sampler\nconnect graph:midi_in sampler:control\nconnect sampler:out graph:out_1\n");
     std::vector<float> left(256);

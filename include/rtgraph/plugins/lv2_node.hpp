@@ -108,6 +108,11 @@ private:
     std::atomic<std::uint64_t> work_scheduled_{0};
     std::atomic<std::uint64_t> work_responses_{0};
 
+    // A restored state whose loading the plugin scheduled on its worker: what
+    // save_state reports until the worker's answer has been delivered.
+    std::optional<std::string> pending_restore_;
+    std::uint64_t responses_at_restore_ = 0;
+
     LV2_Worker_Schedule schedule_{};
     LV2_Log_Log log_{};
     LV2_Feature schedule_feature_{};
