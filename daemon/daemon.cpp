@@ -245,6 +245,11 @@ bool Daemon::build_graph() {
                                                  : "; the file was kept as " + startup.kept_aside.string()) +
                      "; started with an empty graph";
     spdlog::error("{}", state_problem_);
+    if (!add_configured_ports()) return false;
+    return true;
+}
+
+bool Daemon::add_configured_ports() {
     std::vector<engine::Edit> ports;
     for (const std::string& name : config_.jack.audio_inputs) {
         ports.push_back(engine::AddGraphPort{name, engine::PortKind::kAudio, engine::PortDirection::kInput});
@@ -263,20 +268,7 @@ bool Daemon::build_graph() {
 }
 
 bool Daemon::build_from_config() {
-    std::vector<engine::Edit> ports;
-    for (const std::string& name : config_.jack.audio_inputs) {
-        ports.push_back(engine::AddGraphPort{name, engine::PortKind::kAudio, engine::PortDirection::kInput});
-    }
-    for (const std::string& name : config_.jack.audio_outputs) {
-        ports.push_back(engine::AddGraphPort{name, engine::PortKind::kAudio, engine::PortDirection::kOutput});
-    }
-    for (const std::string& name : config_.jack.midi_inputs) {
-        ports.push_back(engine::AddGraphPort{name, engine::PortKind::kMidi, engine::PortDirection::kInput});
-    }
-    if (const engine::ApplyResult result = engine_->apply(ports); !result.ok()) {
-        spdlog::critical("configured ports refused: {}", result.error.message);
-        return false;
-    }
+    if (!add_configured_ports()) return false;
     if (config_.paths.patch.empty()) return true;
 
     std::ifstream file(config_.paths.patch);

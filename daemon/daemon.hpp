@@ -69,6 +69,7 @@ private:
     void try_first_connect(Clock::time_point now);
     bool build_graph();
     bool build_from_config();
+    bool add_configured_ports();  // the [jack] ports, as one transaction
     // JACK came back at another sample rate: rebuild the engine at it.
     void follow_sample_rate(const std::string& why);
     // Writes the state file when a change is due (`force`: whenever dirty).

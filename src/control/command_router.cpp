@@ -107,6 +107,17 @@ public:
         return true;
     }
 
+    // MIN MAX, both or neither.
+    bool optional_range(std::optional<float>& min, std::optional<float>& max, std::string& error) {
+        if (!more()) return true;
+        float low = 0.0f;
+        float high = 0.0f;
+        if (!number("MIN", low, error) || !number("MAX", high, error)) return false;
+        min = low;
+        max = high;
+        return true;
+    }
+
     bool flag(const char* name, bool& out, std::string& error) {
         if (!present(name, error)) return false;
         const OscArgument& arg = message_.args[index_];
@@ -324,17 +335,10 @@ bool CommandRouter::to_edits(const Request& request, const std::set<std::string>
     } else if (path == "/midi/map") {
         engine::MapMidi map;
         if (!args.integer("CHANNEL", map.channel, error) || !args.integer("CC", map.controller, error) ||
-            !args.string("NODE", map.node, error) || !args.string("PARAM", map.param, error)) {
+            !args.string("NODE", map.node, error) || !args.string("PARAM", map.param, error) ||
+            !args.optional_range(map.min, map.max, error) || !args.finish(error)) {
             return false;
         }
-        if (args.more()) {
-            float low = 0.0f;
-            float high = 0.0f;
-            if (!args.number("MIN", low, error) || !args.number("MAX", high, error)) return false;
-            map.min = low;
-            map.max = high;
-        }
-        if (!args.finish(error)) return false;
         edits.push_back(std::move(map));
     } else if (path == "/midi/unmap") {
         engine::UnmapMidi unmap;
@@ -794,15 +798,10 @@ bool CommandRouter::handle_plugin_query(const Request& request, const OscPeer& p
         }
     } else if (path == "/midi/learn") {
         engine::MapMidi map;
-        if (!args.string("NODE", map.node, error) || !args.string("PARAM", map.param, error)) goto bad;
-        if (args.more()) {
-            float low = 0.0f;
-            float high = 0.0f;
-            if (!args.number("MIN", low, error) || !args.number("MAX", high, error)) goto bad;
-            map.min = low;
-            map.max = high;
+        if (!args.string("NODE", map.node, error) || !args.string("PARAM", map.param, error) ||
+            !args.optional_range(map.min, map.max, error) || !args.finish(error)) {
+            goto bad;
         }
-        if (!args.finish(error)) goto bad;
         // Validate now with a stand-in controller, so a bad request fails at
         // once rather than when a controller arrives.
         engine::Model trial = engine_.model();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 
 #include "rtgraph/engine/graph_order.hpp"
@@ -347,18 +348,20 @@ std::unique_ptr<Program> compile_program(const CompileRequest& request,
 
     compile_midi(request, midi_edges_into, *program);
 
-    for (const CompileCcMap& map : request.cc_maps) {
+    for (const auto& [map, ramp_frames] : request.cc_maps) {
         const auto node = nodes_by_id.find(map.node);
         if (node == nodes_by_id.end()) continue;
         program->cc_maps.push_back(ProgramCcMap{map.channel, map.controller,
                                                 node->second->node.get(), map.param, map.min,
-                                                map.max, map.ramp_frames});
+                                                map.max, ramp_frames});
     }
-    std::stable_sort(program->cc_maps.begin(), program->cc_maps.end(),
-                     [](const ProgramCcMap& a, const ProgramCcMap& b) {
-                         return std::pair{a.channel, a.controller} <
-                                std::pair{b.channel, b.controller};
-                     });
+    // By controller for the audio thread's lookup (std::sort: stable_sort's
+    // temporary buffer is deprecated in C++20's library).
+    std::sort(program->cc_maps.begin(), program->cc_maps.end(),
+              [](const ProgramCcMap& a, const ProgramCcMap& b) {
+                  return std::tuple{a.channel, a.controller, a.node->id(), a.param} <
+                         std::tuple{b.channel, b.controller, b.node->id(), b.param};
+              });
 
     for (const CompileNode& node : request.nodes) {
         program->node_owners.push_back(node.node);

@@ -214,8 +214,7 @@ bool Engine::publish_program(std::uint64_t frame) {
         // A controller moves in steps of 1/127: ramp across them so the steps
         // are not heard, even for a parameter that has no smoothing of its own.
         const float ramp_ms = std::max(descriptor.smoothing_ms, 10.0f);
-        request.cc_maps.push_back(CompileCcMap{map.channel, map.controller, map.node, map.param,
-                                               map.min, map.max, ramp_frames(ramp_ms)});
+        request.cc_maps.push_back(CompileCcMap{map, ramp_frames(ramp_ms)});
     }
     for (const ModelEdge& edge : model_.edges()) {
         const auto state = edge_states_.at(EdgeKey{edge.source, edge.destination});

@@ -250,18 +250,7 @@ std::optional<LadspaDescription> describe_ladspa(const LADSPA_Descriptor& d,
             port.integer = range.integer;
             port.logarithmic = range.logarithmic;
             if (input) {
-                engine::ParamDescriptor param;
-                param.name = symbol;
-                param.min = range.min;
-                param.max = range.max;
-                param.default_value = range.default_value;
-                param.unit = port.unit;
-                param.kind = range.toggle    ? engine::ParamKind::kToggle
-                             : range.integer ? engine::ParamKind::kInteger
-                                             : engine::ParamKind::kContinuous;
-                // The same ramp the built-in nodes use; toggles and integers jump.
-                param.smoothing_ms = param.kind == engine::ParamKind::kContinuous ? 20.0f : 0.0f;
-                out.type.params.push_back(std::move(param));
+                out.type.params.push_back(param_descriptor(port));
                 spec->control_inputs.push_back(i);
             } else {
                 // The LADSPA convention for reporting latency in frames.

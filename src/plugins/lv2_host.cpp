@@ -303,21 +303,9 @@ std::vector<PluginInfo> Lv2Host::scan(const std::vector<std::string>& extra_dire
                         p.kind == PluginPortKind::kMidi ? engine::PortKind::kMidi : engine::PortKind::kAudio,
                         is_input ? engine::PortDirection::kInput : engine::PortDirection::kOutput});
                     break;
-                case Lv2Role::kControlIn: {
-                    engine::ParamDescriptor param;
-                    param.name = p.symbol;
-                    param.min = p.min;
-                    param.max = p.max;
-                    param.default_value = p.default_value;
-                    param.unit = p.unit;
-                    param.kind = p.toggle    ? engine::ParamKind::kToggle
-                                 : p.integer ? engine::ParamKind::kInteger
-                                             : engine::ParamKind::kContinuous;
-                    // Many plugins do not smooth their controls: the host ramps them.
-                    param.smoothing_ms = param.kind == engine::ParamKind::kContinuous ? 20.0f : 0.0f;
-                    type.params.push_back(std::move(param));
+                case Lv2Role::kControlIn:
+                    type.params.push_back(param_descriptor(p));
                     break;
-                }
                 case Lv2Role::kControlOut:
                     type.control_outputs.push_back(p.symbol);
                     break;

@@ -23,6 +23,20 @@ std::uint32_t PluginInfo::count(PluginPortKind kind, bool input) const {
     }));
 }
 
+engine::ParamDescriptor param_descriptor(const PluginPortInfo& port) {
+    engine::ParamDescriptor param;
+    param.name = port.symbol;
+    param.min = port.min;
+    param.max = port.max;
+    param.default_value = port.default_value;
+    param.unit = port.unit;
+    param.kind = port.toggle    ? engine::ParamKind::kToggle
+                 : port.integer ? engine::ParamKind::kInteger
+                                : engine::ParamKind::kContinuous;
+    param.smoothing_ms = param.kind == engine::ParamKind::kContinuous ? 20.0f : 0.0f;
+    return param;
+}
+
 void PluginCatalog::replace_family(std::string_view family, std::vector<PluginInfo> found) {
     std::erase_if(entries_, [&](const PluginInfo& info) { return info.family == family; });
     for (PluginInfo& info : found) entries_.push_back(std::move(info));

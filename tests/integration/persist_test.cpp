@@ -20,6 +20,7 @@
 
 #include "midi_client.hpp"
 #include "osc_client.hpp"
+#include "support/signal_analysis.hpp"
 #include "support/sine_wav.hpp"
 #include "rtgraph/persist/snapshot_store.hpp"
 #include "rtgraph/persist/state_file.hpp"
@@ -558,11 +559,7 @@ TEST_F(PersistTest, PluginStateAndMidiMapsSurviveASnapshotAndARestart) {
     const std::optional<std::size_t> onset = capture.first_nonzero(0, before, 0.01f);
     ASSERT_TRUE(onset);
     const std::span<const float> played = capture.samples(0, *onset + 256, 9600);
-    int crossings = 0;
-    for (std::size_t n = 1; n < played.size(); ++n) {
-        if ((played[n - 1] < 0.0f) != (played[n] < 0.0f)) ++crossings;
-    }
-    EXPECT_NEAR(crossings / 2.0 / 0.2, 440.0, 10.0);
+    EXPECT_NEAR(test_support::zero_crossing_frequency(played, 48000.0), 440.0, 10.0);
 }
 
 TEST_F(PersistTest, SnapshotNamesCannotEscapeTheStateDirectory) {

@@ -33,12 +33,7 @@ struct CompileEdge {
 };
 
 struct CompileCcMap {
-    std::uint8_t channel = 0;
-    std::uint8_t controller = 0;
-    NodeId node = kNoNode;
-    std::uint32_t param = 0;
-    float min = 0.0f;
-    float max = 1.0f;
+    MidiMap map;
     std::uint32_t ramp_frames = 0;
 };
 

@@ -41,7 +41,7 @@ public:
             const engine::PrepareSpec& spec, std::span<const float> initial);
     ~Lv2Node() override;
 
-    void process(const engine::ProcessBlock& block) noexcept override RTGRAPH_NONBLOCKING;
+    void process(const engine::ProcessBlock& block) noexcept RTGRAPH_NONBLOCKING override;
     // No reset: deactivate/activate are not real-time safe in LV2, so a plugin
     // that emitted NaN is silenced by the executor but keeps its state.
 

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rtgraph/engine/node_type.hpp"
+
 namespace rtgraph::plugins {
 
 enum class PluginPortKind : std::uint8_t { kAudio, kControl, kMidi, kOther };
@@ -44,6 +46,11 @@ struct PluginInfo {
 
     std::uint32_t count(PluginPortKind kind, bool input) const;
 };
+
+// [nrt] The node parameter for a control input port: the plugin's range,
+// default and unit; toggles and integers jump, everything else is ramped by
+// the host over 20 ms (many plugins do not smooth their own controls).
+engine::ParamDescriptor param_descriptor(const PluginPortInfo& port);
 
 class PluginCatalog {
 public:
