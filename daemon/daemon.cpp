@@ -227,6 +227,12 @@ bool Daemon::build_graph() {
                          saver_.file().string(), engine_->model().nodes().size(),
                          engine_->model().edges().size(), engine_->model().graph_ports().size(),
                          startup.graph.externals.size());
+            if (!config_.paths.patch.empty()) {
+                spdlog::warn("patch {} not loaded: the state file holds the graph (the patch makes "
+                             "the first graph only; /graph/clear or another state directory starts "
+                             "afresh)",
+                             config_.paths.patch);
+            }
             return true;
         }
         startup.error = "state file " + saver_.file().string() + " was refused: edit " +

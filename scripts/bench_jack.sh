@@ -65,7 +65,7 @@ for voices in $voices_list; do
     JACK_NO_AUDIO_RESERVATION=1 jackd -n "$server" -d dummy -r 48000 -p 64 >"$work/jackd.log" 2>&1 &
     jackd_pid=$!
     jack_wait -s "$server" -w -t 10 >/dev/null
-    build/daemon/rtgraphd --jack-server "$server" --osc-port "$port" --state-dir "$work" \
+    build/daemon/rtgraphd --jack-server "$server" --osc-port "$port" --state-dir "$work/state-$voices-$r" \
       --patch "$patch" --log-level warn >"$work/rtgraphd.log" 2>&1 &
     daemon_pid=$!
     for _ in $(seq 100); do status "$port" >/dev/null 2>&1 && break; sleep 0.1; done
