@@ -895,14 +895,9 @@ std::string CommandRouter::plugins_json(const std::string& filter) {
 
 std::string CommandRouter::types_json(const std::string& filter) const {
     nlohmann::json types = nlohmann::json::array();
-    const auto folded_contains = [](std::string text, std::string part) {
-        for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        for (char& c : part) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return text.find(part) != std::string::npos;
-    };
     for (const engine::NodeTypeInfo* type : engine_.registry().types()) {
-        if (!filter.empty() && type->family != filter && !folded_contains(type->name, filter) &&
-            !folded_contains(type->description, filter)) {
+        if (!filter.empty() && type->family != filter && !plugins::contains_ignoring_case(type->name, filter) &&
+            !plugins::contains_ignoring_case(type->description, filter)) {
             continue;
         }
         // Unfiltered, plugin types are named only: their details would not

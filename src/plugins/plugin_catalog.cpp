@@ -6,16 +6,12 @@
 
 namespace rtgraph::plugins {
 
-namespace {
-
-bool contains_folded(std::string_view haystack, std::string_view needle) {
+bool contains_ignoring_case(std::string_view haystack, std::string_view needle) {
     if (needle.empty()) return true;
     const auto fold = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
     return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
                        [&](char a, char b) { return fold(a) == fold(b); }) != haystack.end();
 }
-
-}  // namespace
 
 std::uint32_t PluginInfo::count(PluginPortKind kind, bool input) const {
     return static_cast<std::uint32_t>(std::count_if(ports.begin(), ports.end(), [&](const PluginPortInfo& p) {
@@ -53,8 +49,8 @@ const PluginInfo* PluginCatalog::find(std::string_view type_name) const {
 std::vector<const PluginInfo*> PluginCatalog::filter(std::string_view text) const {
     std::vector<const PluginInfo*> out;
     for (const PluginInfo& info : entries_) {
-        if (contains_folded(info.name, text) || contains_folded(info.type_name, text) ||
-            contains_folded(info.plugin_class, text)) {
+        if (contains_ignoring_case(info.name, text) || contains_ignoring_case(info.type_name, text) ||
+            contains_ignoring_case(info.plugin_class, text)) {
             out.push_back(&info);
         }
     }

@@ -65,6 +65,13 @@ TEST_F(PluginDaemonTest, CatalogListsPluginsAndAnUnknownUriChangesNothing) {
         }
     }
 
+    // /types filters the same way, ignoring case, and then gives the details.
+    const nlohmann::json types = nlohmann::json::parse(ok("/types", {osc_s("EG-AMP")}).str(0));
+    ASSERT_EQ(types.size(), 1u) << types.dump();
+    EXPECT_EQ(types[0]["name"], kAmp);
+    ASSERT_EQ(types[0]["params"].size(), 1u);
+    EXPECT_EQ(types[0]["params"][0]["name"], "gain");
+
     ok("/node/add", {osc_s("sine"), osc_s("osc")});
     const nlohmann::json before = dump();
     const OscReply refused =

@@ -47,6 +47,10 @@ struct PluginInfo {
     std::uint32_t count(PluginPortKind kind, bool input) const;
 };
 
+// True when `needle` occurs in `haystack`, ignoring ASCII case (an empty
+// needle occurs everywhere): how /plugins and /types filter.
+bool contains_ignoring_case(std::string_view haystack, std::string_view needle);
+
 // [nrt] The node parameter for a control input port: the plugin's range,
 // default and unit; toggles and integers jump, everything else is ramped by
 // the host over 20 ms (many plugins do not smooth their own controls).
