@@ -369,11 +369,13 @@ TEST_F(OscTimetagTest, TimetaggedBundleKeepsItsFrameAcrossAnXrun) {
                 static_cast<unsigned long long>(stop_xruns), error, error / 128.0);
     EXPECT_GE(stop_xruns, 1u) << "the stop caused no xrun: the test proves nothing";
     // Without the frame clock following JACK across skipped cycles this was
-    // +14 periods (+1794..+1949 frames); now +1..+3 measured. Any skipped cycle
-    // counted wrong moves it by a whole period (128), so half a period is the
-    // bound: it tolerates the dummy driver's clock drift on a loaded machine
-    // (up to 0.3 % of the 500 ms lead) and still catches the bug.
-    EXPECT_LE(std::abs(error), 64) << "the change landed " << error << " frames from its timetag";
+    // +14 periods (+1794..+1949 frames): every skipped cycle counted wrong
+    // moves it by a whole period (128). Now +1..+37 measured (60 runs): the
+    // dummy driver's clock drifts on a loaded machine, up to 0.3 % of the
+    // 500 ms lead (72 frames), so half a period was too tight (it failed once
+    // in four runs of the integration suite). One period still catches any
+    // two cycles miscounted, and the bug as it was by a factor of 14.
+    EXPECT_LE(std::abs(error), 128) << "the change landed " << error << " frames from its timetag";
 }
 
 TEST_F(OscBundleTest, LateBundleAppliesAtOnceAndSaysHowLate) {
