@@ -109,6 +109,7 @@ void compile_midi(const CompileRequest& request, const EdgesInto& edges_into, Pr
     }
     std::uint32_t widest = 1;
     std::size_t most_edges = 1;
+    std::vector<std::size_t> reads_nothing;  // edges whose source is the empty buffer
     for (ProgramStep& step : program.steps) {
         step.first_midi_input = static_cast<std::uint32_t>(program.midi_inputs.size());
         const auto add_input = [&](std::pair<bool, std::uint64_t> destination) {
@@ -121,9 +122,15 @@ void compile_midi(const CompileRequest& request, const EdgesInto& edges_into, Pr
                                               ? SourceKey{true, edge.source_slot, 0}
                                               : SourceKey{false, edge.source.id, edge.source.port};
                     const auto buffer = buffer_of.find(key);
-                    if (buffer == buffer_of.end()) continue;  // a MIDI input with no step
-                    program.midi_edges.push_back(
-                        ProgramEdge{buffer->second, edge.state.get(), edge.target_gain});
+                    if (buffer == buffer_of.end()) {
+                        // Its source (a graph MIDI input) is gone. A leaving
+                        // connection stays anyway, reading nothing, until it
+                        // has ended the notes it started.
+                        if (edge.target_gain != 0.0f) continue;
+                        reads_nothing.push_back(program.midi_edges.size());
+                    }
+                    program.midi_edges.push_back(ProgramEdge{
+                        buffer != buffer_of.end() ? buffer->second : 0, edge.state.get(), edge.target_gain});
                     program.edge_owners.push_back(edge.state);
                     ++input.edge_count;
                 }
@@ -147,6 +154,7 @@ void compile_midi(const CompileRequest& request, const EdgesInto& edges_into, Pr
     }
     program.midi_merge_base = count;
     program.midi_empty_buffer = count + widest;
+    for (std::size_t e : reads_nothing) program.midi_edges[e].source_buffer = program.midi_empty_buffer;
     program.midi_buffers.resize(program.midi_empty_buffer + 1);
     program.midi_input_pointers.assign(widest, nullptr);
     program.midi_output_pointers.assign(widest, nullptr);

@@ -261,18 +261,40 @@ const MidiBuffer* Executor::mix_midi_input(const ProgramInput& input,
                                            std::uint32_t scratch) noexcept {
     Program& program = *current_;
     std::uint32_t sources = 0;
+    bool releasing = false;
     for (std::uint32_t e = 0; e < input.edge_count; ++e) {
         const ProgramEdge& edge = program.midi_edges[input.first_edge + e];
         if (edge.target_gain == 0.0f) {
-            // A leaving MIDI connection carries nothing from its first block.
-            edge.state->silent_generation.store(program.generation, std::memory_order_release);
+            // A leaving MIDI connection carries nothing from its first block;
+            // it is silent once the notes it started have been ended.
+            if (edge.state->held_notes.any()) {
+                releasing = true;
+            } else {
+                edge.state->silent_generation.store(program.generation, std::memory_order_release);
+            }
             continue;
         }
-        program.midi_merge_sources[sources++] = &program.midi_buffers[edge.source_buffer];
+        const MidiBuffer& source = program.midi_buffers[edge.source_buffer];
+        for (const MidiEvent& event : source.events()) edge.state->held_notes.track(event);
+        program.midi_merge_sources[sources++] = &source;
     }
-    if (sources == 0) return &program.midi_buffers[program.midi_empty_buffer];
-    if (sources == 1) return program.midi_merge_sources[0];
+    if (!releasing) {
+        if (sources == 0) return &program.midi_buffers[program.midi_empty_buffer];
+        if (sources == 1) return program.midi_merge_sources[0];
+    }
     MidiBuffer& merged = program.midi_buffers[program.midi_merge_base + scratch];
+    merged.clear();
+    if (releasing) {
+        // Note-offs first, at the span's first frame, for the notes a removed
+        // connection left sounding in this input's node.
+        for (std::uint32_t e = 0; e < input.edge_count; ++e) {
+            const ProgramEdge& edge = program.midi_edges[input.first_edge + e];
+            if (edge.target_gain != 0.0f || !edge.state->held_notes.any()) continue;
+            if (edge.state->held_notes.release_into(merged, 0)) {
+                edge.state->silent_generation.store(program.generation, std::memory_order_release);
+            }
+        }
+    }
     merge_midi(merged, {program.midi_merge_sources.data(), sources});
     return &merged;
 }

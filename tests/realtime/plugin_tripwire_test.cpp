@@ -75,6 +75,7 @@ TEST(PluginTripwire, PluginsInTheGraphMakeNoForbiddenCallOnTheAudioThread) {
     ASSERT_NE(sampler, nullptr);
     reset_rt_violations();
     std::size_t midi_out_events = 0;
+    std::size_t note_offs = 0;
     for (int block = 0; block < 3000; ++block) {
         // Control side, between blocks: parameter ramps, swaps, a worker job.
         if (block % 50 == 10) {
@@ -82,6 +83,9 @@ TEST(PluginTripwire, PluginsInTheGraphMakeNoForbiddenCallOnTheAudioThread) {
         }
         if (block % 300 == 150) engine.apply(Disconnect{"delay:out", "ladspa_amp:input"});
         if (block % 300 == 200) engine.apply(Connect{"delay:out", "ladspa_amp:input"});
+        // Removed while its notes sound (none is ever ended): the executor ends them.
+        if (block % 300 == 250) engine.apply(Disconnect{"graph:keys", "fifths:in"});
+        if (block % 300 == 280) engine.apply(Connect{"graph:keys", "fifths:in"});
         if (block == 500) {
             std::string error;
             ASSERT_TRUE(sampler->send_path(std::string(kSampler) + "#sample",
@@ -100,7 +104,9 @@ TEST(PluginTripwire, PluginsInTheGraphMakeNoForbiddenCallOnTheAudioThread) {
             RtScope scope;
             engine.process(io, 256);
         }
-        midi_out_events += notes.size();
+        for (const MidiEvent& e : notes.events()) {
+            ((e.data[0] & 0xF0) == 0x80 ? note_offs : midi_out_events) += 1;
+        }
         engine.maintain();
         engine.collect_garbage();
         rtgraph::rt::TelemetryRecord record;
@@ -111,7 +117,12 @@ TEST(PluginTripwire, PluginsInTheGraphMakeNoForbiddenCallOnTheAudioThread) {
     EXPECT_EQ(rt_violations(), 0u) << "first forbidden call: " << first_rt_violation();
     // The paths were really taken.
     EXPECT_GE(sampler->work_responses(), 1u);
-    EXPECT_EQ(midi_out_events, 3u * 150u);  // each note, its fifth, and the controller passed on
+    // Each note, its fifth and the controller passed on, but for the note
+    // (at block 260 of every 300) sent while fifths was disconnected.
+    EXPECT_EQ(midi_out_events, 3u * (150u - 10u));
+    // On each of the 10 disconnects the notes held (6 keys, 48..68 in steps
+    // of 4, each with its fifth) were ended: 12 note-offs out of fifths.
+    EXPECT_EQ(note_offs, 10u * 12u);
     EXPECT_GT(engine.stats().live_generation, 15u);
 }
 

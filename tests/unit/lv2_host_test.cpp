@@ -173,6 +173,46 @@ TEST(EgFifths, EachNoteComesOutWithItsFifthAtTheSameFrame) {
     EXPECT_EQ(events[3].data[0], 0x80);
 }
 
+// A node removed while the notes it sent still sound: its connection ends
+// them (the note and the fifth eg-fifths added), in the next block.
+TEST(EgFifths, RemovingItMidNoteEndsTheNotesItStarted) {
+    Lv2Rig r;
+    r.rig.script(std::string("port in midi_in midi\nport out midi_out midi\nadd ") + kFifths +
+                 " fifths\nconnect graph:midi_in fifths:in\nconnect fifths:out graph:midi_out\n");
+    engine::MidiBuffer in;
+    engine::MidiBuffer out;
+    const engine::MidiBuffer* inputs[] = {&in};
+    engine::MidiBuffer* outputs[] = {&out};
+    engine::AudioIo io;
+    io.midi_inputs = inputs;
+    io.midi_input_count = 1;
+    io.midi_outputs = outputs;
+    io.midi_output_count = 1;
+    r.rig.engine->process(io, 256);  // adopts the program
+    const std::uint8_t note_on[] = {0x93, 60, 100};  // channel 4
+    in.push(10, note_on, 3);
+    out.clear();
+    r.rig.engine->process(io, 256);
+    ASSERT_EQ(out.size(), 2u);
+    in.clear();
+
+    r.rig.apply_ok({engine::RemoveNode{"fifths"}});
+    out.clear();
+    r.rig.engine->process(io, 256);
+    const auto events = out.events();
+    ASSERT_EQ(events.size(), 2u);
+    for (const engine::MidiEvent& e : events) {
+        EXPECT_EQ(e.frame, 0u);
+        EXPECT_EQ(e.data[0], 0x83);
+        EXPECT_EQ(e.data[2], 64);
+    }
+    EXPECT_EQ(events[0].data[1] + events[1].data[1], 60 + 67);
+    out.clear();
+    r.rig.engine->maintain();
+    r.rig.engine->process(io, 256);
+    EXPECT_TRUE(out.empty());
+}
+
 TEST(EgSampler, LoadsASampleThroughTheWorkerAndPlaysIt) {
     Lv2Rig r;
     const std::string wav = (std::filesystem::temp_directory_path() /

@@ -64,11 +64,11 @@ private:
     std::uint32_t dropped_ = 0;
 };
 
-// [rt] wait-free. Merges the sorted buffers `sources` into `destination` in
-// frame order (events of equal frame keep source order).
+// [rt] wait-free. Appends the sorted buffers `sources` to `destination` in
+// frame order (events of equal frame keep source order); what `destination`
+// already holds stays first.
 inline void merge_midi(MidiBuffer& destination, std::span<const MidiBuffer* const> sources) noexcept
     RTGRAPH_NONBLOCKING {
-    destination.clear();
     std::array<std::uint32_t, 16> next{};
     const std::size_t count = sources.size() < next.size() ? sources.size() : next.size();
     for (;;) {
