@@ -159,6 +159,7 @@ void compile_midi(const CompileRequest& request, const EdgesInto& edges_into, Pr
     program.midi_input_pointers.assign(widest, nullptr);
     program.midi_output_pointers.assign(widest, nullptr);
     program.midi_merge_sources.assign(most_edges, nullptr);
+    program.midi_merge_cursors.assign(most_edges, 0);
 }
 
 }  // namespace

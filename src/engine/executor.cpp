@@ -295,7 +295,8 @@ const MidiBuffer* Executor::mix_midi_input(const ProgramInput& input,
             }
         }
     }
-    merge_midi(merged, {program.midi_merge_sources.data(), sources});
+    merge_midi(merged, {program.midi_merge_sources.data(), sources},
+               {program.midi_merge_cursors.data(), sources});
     return &merged;
 }
 

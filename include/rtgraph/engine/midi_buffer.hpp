@@ -66,23 +66,25 @@ private:
 
 // [rt] wait-free. Appends the sorted buffers `sources` to `destination` in
 // frame order (events of equal frame keep source order); what `destination`
-// already holds stays first.
-inline void merge_midi(MidiBuffer& destination, std::span<const MidiBuffer* const> sources) noexcept
-    RTGRAPH_NONBLOCKING {
-    std::array<std::uint32_t, 16> next{};
-    const std::size_t count = sources.size() < next.size() ? sources.size() : next.size();
+// already holds stays first. `cursors` is scratch with one entry per source
+// (the program sizes it for its widest merge), so any number of connections
+// into one input is merged, none left out.
+inline void merge_midi(MidiBuffer& destination, std::span<const MidiBuffer* const> sources,
+                       std::span<std::uint32_t> cursors) noexcept RTGRAPH_NONBLOCKING {
+    const std::size_t count = sources.size() < cursors.size() ? sources.size() : cursors.size();
+    for (std::size_t s = 0; s < count; ++s) cursors[s] = 0;
     for (;;) {
         std::size_t best = count;
         std::uint32_t best_frame = 0;
         for (std::size_t s = 0; s < count; ++s) {
             const auto events = sources[s]->events();
-            if (next[s] < events.size() && (best == count || events[next[s]].frame < best_frame)) {
+            if (cursors[s] < events.size() && (best == count || events[cursors[s]].frame < best_frame)) {
                 best = s;
-                best_frame = events[next[s]].frame;
+                best_frame = events[cursors[s]].frame;
             }
         }
         if (best == count) return;
-        destination.push(sources[best]->events()[next[best]++], best_frame);
+        destination.push(sources[best]->events()[cursors[best]++], best_frame);
     }
 }
 

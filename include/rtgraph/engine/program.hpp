@@ -99,6 +99,7 @@ struct Program {
     std::vector<const MidiBuffer*> midi_input_pointers;
     std::vector<MidiBuffer*> midi_output_pointers;
     std::vector<const MidiBuffer*> midi_merge_sources;  // sized for the most edges into one input
+    std::vector<std::uint32_t> midi_merge_cursors;      // likewise: merge_midi's scratch
     std::vector<ProgramCcMap> cc_maps;  // sorted by (channel, controller)
 
     // Node ids in the program, sorted, to check a pending event's target.
