@@ -140,28 +140,41 @@ TEST(SwhDelay, AnImpulseArrivesExactlyTheDelayTimeLater) {
     }
 }
 
-// MIDI in, through a plugin, out: engine->process with MIDI buffers directly.
-TEST(EgFifths, EachNoteComesOutWithItsFifthAtTheSameFrame) {
+// eg-fifths between a graph MIDI input and a graph MIDI output, driven with
+// engine->process and MIDI buffers directly.
+struct FifthsRig {
+    FifthsRig() {
+        r.rig.script(std::string("port in midi_in midi\nport out midi_out midi\nadd ") + kFifths +
+                     " fifths\nconnect graph:midi_in fifths:in\nconnect fifths:out graph:midi_out\n");
+        io.midi_inputs = inputs;
+        io.midi_input_count = 1;
+        io.midi_outputs = outputs;
+        io.midi_output_count = 1;
+        r.rig.engine->process(io, 256);  // adopts the program
+    }
+    // One 256-frame block of what `in` holds; what came out is in `out`.
+    void block() {
+        out.clear();
+        r.rig.engine->process(io, 256);
+        in.clear();
+    }
     Lv2Rig r;
-    r.rig.script(std::string("port in midi_in midi\nport out midi_out midi\nadd ") + kFifths +
-                 " fifths\nconnect graph:midi_in fifths:in\nconnect fifths:out graph:midi_out\n");
     engine::MidiBuffer in;
     engine::MidiBuffer out;
-    const engine::MidiBuffer* inputs[] = {&in};
-    engine::MidiBuffer* outputs[] = {&out};
+    const engine::MidiBuffer* inputs[1] = {&in};
+    engine::MidiBuffer* outputs[1] = {&out};
     engine::AudioIo io;
-    io.midi_inputs = inputs;
-    io.midi_input_count = 1;
-    io.midi_outputs = outputs;
-    io.midi_output_count = 1;
-    r.rig.engine->process(io, 256);  // adopts the program
+};
+
+// MIDI in, through a plugin, out: engine->process with MIDI buffers directly.
+TEST(EgFifths, EachNoteComesOutWithItsFifthAtTheSameFrame) {
+    FifthsRig f;
     const std::uint8_t note_on[] = {0x90, 60, 100};
     const std::uint8_t note_off[] = {0x80, 60, 0};
-    in.push(37, note_on, 3);
-    in.push(200, note_off, 3);
-    out.clear();
-    r.rig.engine->process(io, 256);
-    const auto events = out.events();
+    f.in.push(37, note_on, 3);
+    f.in.push(200, note_off, 3);
+    f.block();
+    const auto events = f.out.events();
     ASSERT_EQ(events.size(), 4u);
     EXPECT_EQ(events[0].frame, 37u);
     EXPECT_EQ(events[1].frame, 37u);
@@ -176,30 +189,15 @@ TEST(EgFifths, EachNoteComesOutWithItsFifthAtTheSameFrame) {
 // A node removed while the notes it sent still sound: its connection ends
 // them (the note and the fifth eg-fifths added), in the next block.
 TEST(EgFifths, RemovingItMidNoteEndsTheNotesItStarted) {
-    Lv2Rig r;
-    r.rig.script(std::string("port in midi_in midi\nport out midi_out midi\nadd ") + kFifths +
-                 " fifths\nconnect graph:midi_in fifths:in\nconnect fifths:out graph:midi_out\n");
-    engine::MidiBuffer in;
-    engine::MidiBuffer out;
-    const engine::MidiBuffer* inputs[] = {&in};
-    engine::MidiBuffer* outputs[] = {&out};
-    engine::AudioIo io;
-    io.midi_inputs = inputs;
-    io.midi_input_count = 1;
-    io.midi_outputs = outputs;
-    io.midi_output_count = 1;
-    r.rig.engine->process(io, 256);  // adopts the program
+    FifthsRig f;
     const std::uint8_t note_on[] = {0x93, 60, 100};  // channel 4
-    in.push(10, note_on, 3);
-    out.clear();
-    r.rig.engine->process(io, 256);
-    ASSERT_EQ(out.size(), 2u);
-    in.clear();
+    f.in.push(10, note_on, 3);
+    f.block();
+    ASSERT_EQ(f.out.size(), 2u);
 
-    r.rig.apply_ok({engine::RemoveNode{"fifths"}});
-    out.clear();
-    r.rig.engine->process(io, 256);
-    const auto events = out.events();
+    f.r.rig.apply_ok({engine::RemoveNode{"fifths"}});
+    f.block();
+    const auto events = f.out.events();
     ASSERT_EQ(events.size(), 2u);
     for (const engine::MidiEvent& e : events) {
         EXPECT_EQ(e.frame, 0u);
@@ -207,10 +205,9 @@ TEST(EgFifths, RemovingItMidNoteEndsTheNotesItStarted) {
         EXPECT_EQ(e.data[2], 64);
     }
     EXPECT_EQ(events[0].data[1] + events[1].data[1], 60 + 67);
-    out.clear();
-    r.rig.engine->maintain();
-    r.rig.engine->process(io, 256);
-    EXPECT_TRUE(out.empty());
+    f.r.rig.engine->maintain();
+    f.block();
+    EXPECT_TRUE(f.out.empty());
 }
 
 TEST(EgSampler, LoadsASampleThroughTheWorkerAndPlaysIt) {
