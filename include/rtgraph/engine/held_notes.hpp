@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 
 #include "rtgraph/engine/midi_buffer.hpp"
@@ -49,7 +50,7 @@ public:
             for (std::uint32_t word = 0; word < 2; ++word) {
                 std::uint64_t& bits = notes_[channel * 2 + word];
                 while (bits != 0) {
-                    const auto key = static_cast<std::uint8_t>(word * 64 + static_cast<std::uint32_t>(__builtin_ctzll(bits)));
+                    const auto key = static_cast<std::uint8_t>(word * 64 + std::countr_zero(bits));
                     const std::uint8_t note_off[] = {static_cast<std::uint8_t>(0x80 | channel), key, 64};
                     if (!out.push(frame, note_off, 3)) return false;
                     set(channel, key, false);
