@@ -45,7 +45,7 @@ bool Engine::push(const AudioCommand& command) {
     return true;
 }
 
-ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame) {
+ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame, std::int64_t clock_us) {
     ApplyResult result;
 
     // 1. Validate every edit against a copy; the real model is untouched on error.
@@ -105,6 +105,7 @@ ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame) {
         event.value = outcome.param_value;
         event.ramp_frames = ramp_frames(outcome.ramp_ms.value_or(descriptor.smoothing_ms));
         event.frame = frame;
+        event.clock_us = clock_us;
         events.push_back(event);
     }
     const std::size_t needed = events.size() + (compile_needed ? 1 : 0);
@@ -171,9 +172,11 @@ ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame) {
 
     // 5. Publish: the swap first, then the events, all at the same frame.
     if (compile_needed) {
-        publish_program(frame);  // space was checked above
+        publish_program(frame, clock_us);  // space was checked above
         result.generation = generation_;
     }
+    result.due_frame = frame;
+    result.due_clock_us = clock_us;
     for (AudioCommand& event : events) {
         event.seq = next_seq_++;
         push(event);
@@ -193,7 +196,7 @@ CompileEdge Engine::compile_edge(const Model& model, const ModelEdge& edge, floa
     return compiled;
 }
 
-bool Engine::publish_program(std::uint64_t frame) {
+bool Engine::publish_program(std::uint64_t frame, std::int64_t clock_us) {
     if (commands_.free_slots() == 0) return false;
     CompileRequest request;
     request.max_block = config_.max_block;
@@ -235,6 +238,7 @@ bool Engine::publish_program(std::uint64_t frame) {
     AudioCommand swap;
     swap.kind = AudioCommandKind::kSwapProgram;
     swap.frame = frame;
+    swap.clock_us = clock_us;
     swap.seq = next_seq_;
     swap.program = program.get();
     if (!push(swap)) return false;
@@ -286,8 +290,15 @@ std::shared_ptr<Node> Engine::instance(NodeId id) const {
 
 bool Engine::is_live(const ApplyResult& result) const noexcept {
     const ExecutorCounters& c = executor_.counters();
-    return c.consumed_seq.load(std::memory_order_acquire) >= result.last_seq &&
-           c.live_generation.load(std::memory_order_acquire) >= result.generation;
+    if (c.consumed_seq.load(std::memory_order_acquire) < result.last_seq ||
+        c.live_generation.load(std::memory_order_acquire) < result.generation) {
+        return false;
+    }
+    // A clocked change is live once the cycle its time falls in is rendered;
+    // without a backend clock its estimated frame stands in.
+    const std::int64_t rendered_us = executor_.clock_rendered_us();
+    if (result.due_clock_us != 0 && rendered_us != 0) return rendered_us > result.due_clock_us;
+    return result.due_frame == 0 || c.frame.load(std::memory_order_acquire) > result.due_frame;
 }
 
 EngineStats Engine::stats() const {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "rtgraph/engine/dsp_kernels.hpp"
 #include "rtgraph/rt/denormals.hpp"
@@ -65,11 +66,30 @@ void Executor::process(const AudioIo& io, std::uint32_t nframes) noexcept {
         done += chunk;
     }
     counters_.frame.store(frame_, std::memory_order_release);
+    clock_.publish_rendered();
 }
 
 void Executor::skip_frames(std::uint64_t frames) noexcept {
     frame_ += frames;
     counters_.frame.store(frame_, std::memory_order_release);
+}
+
+void Executor::set_cycle_clock(std::int64_t start_us, double us_per_frame, std::int64_t end_us) noexcept {
+    clock_.set(frame_, start_us, us_per_frame, end_us);
+    // Re-map what waits by this cycle's clock. Mapping keeps the order of
+    // clocked events; an insertion pass keeps frame order (and send order
+    // within a frame) should clocked and frame-timed events be mixed.
+    for (std::size_t i = 0; i < pending_count_; ++i) {
+        AudioCommand& event = pending_[i];
+        if (event.clock_us != 0) event.frame = clock_.frame_of(event.clock_us);
+        for (std::size_t at = i; at > 0 && pending_[at - 1].frame > pending_[at].frame; --at) {
+            std::swap(pending_[at - 1], pending_[at]);
+        }
+    }
+}
+
+std::uint64_t Executor::due_frame(const AudioCommand& command) const noexcept {
+    return command.clock_us != 0 && clock_.known() ? clock_.frame_of(command.clock_us) : command.frame;
 }
 
 void Executor::render(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept {
@@ -91,7 +111,8 @@ void Executor::render(const AudioIo& io, std::uint32_t offset, std::uint32_t nfr
 
 std::uint64_t Executor::take_due_commands(std::uint64_t now) noexcept {
     while (const AudioCommand* head = commands_.front()) {
-        if (head->frame > now && head->kind == AudioCommandKind::kSwapProgram) return head->frame;
+        const std::uint64_t head_frame = due_frame(*head);
+        if (head_frame > now && head->kind == AudioCommandKind::kSwapProgram) return head_frame;
         if (head->kind == AudioCommandKind::kSwapProgram && current_ != nullptr &&
             retire_.free_slots() == 0) {
             // Keep the old program one more block rather than wait or free here.
@@ -102,12 +123,13 @@ std::uint64_t Executor::take_due_commands(std::uint64_t now) noexcept {
             }
             return kNever;
         }
-        if (head->kind == AudioCommandKind::kSetParam && head->frame > now &&
+        if (head->kind == AudioCommandKind::kSetParam && head_frame > now &&
             pending_count_ == kMaxPendingEvents) {
             return kNever;  // the earliest pending event frees a place first
         }
         AudioCommand command;
         commands_.try_pop(command);
+        command.frame = head_frame;
         if (command.kind == AudioCommandKind::kSwapProgram) {
             adopt(command.program);
         } else if (command.frame > now) {

@@ -23,6 +23,10 @@ struct AudioCommand {
     std::uint32_t ramp_frames = 0;
     float value = 0.0f;
     std::uint64_t frame = 0;  // absolute engine frame it takes effect at; 0 = next block
+    // Nonzero: takes effect at this time on the backend's clock (microseconds,
+    // see CycleClock), mapped onto a frame by the cycle it falls in; `frame`
+    // is then the control thread's estimate, used only where no clock runs.
+    std::int64_t clock_us = 0;
     std::uint64_t seq = 0;    // increasing per command, for acknowledgements
     Node* node = nullptr;     // kSetParam
     Program* program = nullptr;  // kSwapProgram: ownership passes to the audio thread

@@ -50,6 +50,9 @@ struct ApplyResult {
     std::vector<std::size_t> note_edits;  // for each note, the edit it is about
     std::uint64_t last_seq = 0;       // acknowledged once counters().consumed_seq reaches it
     std::uint64_t generation = 0;     // program generation published, 0 if none
+    // A scheduled transaction is live once its time has been rendered too.
+    std::uint64_t due_frame = 0;      // the frame it was scheduled at (0: next block)
+    std::int64_t due_clock_us = 0;    // or its time on the backend's clock (0: none)
 
     bool ok() const noexcept { return !error; }
 };
@@ -84,8 +87,10 @@ public:
     // validated first; if any is refused, nothing changes. Structural edits
     // reach the audio thread as one program swap; parameter changes as events.
     // `frame` (absolute engine frame) schedules the whole transaction;
-    // 0 means the next block.
-    ApplyResult apply(std::span<const Edit> edits, std::uint64_t frame = 0);
+    // 0 means the next block. `clock_us`, when nonzero, schedules it at that
+    // time on the backend's clock instead (see Executor::set_cycle_clock),
+    // `frame` then being the estimate used while no backend clock runs.
+    ApplyResult apply(std::span<const Edit> edits, std::uint64_t frame = 0, std::int64_t clock_us = 0);
     ApplyResult apply(const Edit& edit, std::uint64_t frame = 0);
 
     // [nrt] control thread, call every few ms: compiles out connections and
@@ -104,6 +109,12 @@ public:
 
     // [rt] audio thread: frames the server skipped (see Executor::skip_frames).
     void skip_frames(std::uint64_t frames) noexcept RTGRAPH_NONBLOCKING { executor_.skip_frames(frames); }
+
+    // [rt] audio thread: the backend's clock for the next process() call.
+    void set_cycle_clock(std::int64_t start_us, double us_per_frame, std::int64_t end_us) noexcept
+        RTGRAPH_NONBLOCKING {
+        executor_.set_cycle_clock(start_us, us_per_frame, end_us);
+    }
 
     // [rt] audio thread.
     void process(const AudioIo& io, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING {
@@ -130,7 +141,8 @@ public:
         model_.note_param_value(node, param, value);
     }
 
-    // True once everything applied so far is live on the audio thread.
+    // True once everything applied so far is live on the audio thread, and a
+    // scheduled transaction's frame (or time) has been rendered.
     bool is_live(const ApplyResult& result) const noexcept;
 
 private:
@@ -150,7 +162,7 @@ private:
         std::uint64_t since_generation = 0;
     };
 
-    bool publish_program(std::uint64_t frame);
+    bool publish_program(std::uint64_t frame, std::int64_t clock_us = 0);
     CompileEdge compile_edge(const Model& model, const ModelEdge& edge, float target,
                              std::shared_ptr<EdgeState> state) const;
     std::uint32_t ramp_frames(float ms) const;

@@ -18,6 +18,7 @@
 
 #include "rtgraph/engine/audio_command.hpp"
 #include "rtgraph/engine/audio_io.hpp"
+#include "rtgraph/engine/cycle_clock.hpp"
 #include "rtgraph/engine/program.hpp"
 #include "rtgraph/rt/annotations.hpp"
 #include "rtgraph/rt/retire_queue.hpp"
@@ -59,6 +60,17 @@ public:
     // events due in the gap apply at the start of the next block.
     void skip_frames(std::uint64_t frames) noexcept RTGRAPH_NONBLOCKING;
 
+    // [rt] wait-free. Where the next process() call sits on the backend's
+    // clock: it starts at `start_us` and the cycle ends at `end_us`, one frame
+    // lasting `us_per_frame`. Changes timed on that clock (clock_us) are
+    // mapped onto frames with it, every cycle anew (see CycleClock).
+    void set_cycle_clock(std::int64_t start_us, double us_per_frame, std::int64_t end_us) noexcept
+        RTGRAPH_NONBLOCKING;
+
+    // [any thread] The backend time up to which audio has been rendered (0
+    // while no backend clock runs).
+    std::int64_t clock_rendered_us() const noexcept { return clock_.rendered_until_us(); }
+
     const ExecutorCounters& counters() const noexcept { return counters_; }
 
     // [any thread] Arms MIDI learn: the next controller message on any graph
@@ -73,6 +85,7 @@ private:
     void apply_due_events(std::uint64_t now) noexcept RTGRAPH_NONBLOCKING;
     void adopt(Program* program) noexcept RTGRAPH_NONBLOCKING;
     bool schedule(const AudioCommand& event) noexcept RTGRAPH_NONBLOCKING;
+    std::uint64_t due_frame(const AudioCommand& command) const noexcept RTGRAPH_NONBLOCKING;
     void run_steps(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept
         RTGRAPH_NONBLOCKING;
     void run_node(const ProgramStep& step, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
@@ -100,6 +113,7 @@ private:
     bool retire_full_reported_ = false;
     bool settled_ = false;  // no edge of the current program fades any more
     bool fading_ = false;   // an edge moved in the segment being rendered
+    CycleClock clock_;
 
     ExecutorCounters counters_;
     std::atomic<bool> midi_learn_{false};
