@@ -580,7 +580,7 @@ void Daemon::save_state(Clock::time_point now, bool force) {
     save_failing_ = true;
 }
 
-std::uint64_t Daemon::frame_for_time(control::OscTimetag time, std::int64_t& late_frames) {
+control::ScheduledTime Daemon::schedule_for_time(control::OscTimetag time) {
     // NTP time (seconds since 1900, 32.32 fixed point) against the wall clock.
     constexpr double kNtpToUnix = 2208988800.0;
     const double target = static_cast<double>(time.ntp >> 32) - kNtpToUnix +
@@ -588,14 +588,18 @@ std::uint64_t Daemon::frame_for_time(control::OscTimetag time, std::int64_t& lat
     timespec now{};
     clock_gettime(CLOCK_REALTIME, &now);
     const double seconds_ahead = target - (static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9);
+    control::ScheduledTime when;
     const std::int64_t frame = backend_.engine_frame_in(seconds_ahead);
     const auto rendered = static_cast<std::int64_t>(engine_->counters().frame.load());
-    late_frames = 0;
     if (frame < rendered) {
-        late_frames = rendered - frame;
-        return 0;  // already past: at once
+        when.late_frames = rendered - frame;
+        return when;  // already past: at once
     }
-    return static_cast<std::uint64_t>(frame);
+    when.frame = static_cast<std::uint64_t>(frame);
+    // The audio thread maps this time onto a frame by the clock of the cycle
+    // it falls in (JACK's, DLL-filtered); the frame above is only an estimate.
+    when.clock_us = backend_.clock_us_at(target);
+    return when;
 }
 
 std::vector<std::string> Daemon::rescan_plugins() {

@@ -50,7 +50,8 @@ public:
     bool can_connect_external(const std::string& graph_port, const std::string& external,
                               bool disconnect, std::string& error) override;
     void graph_ports_changed() override;
-    std::uint64_t frame_for_time(control::OscTimetag time, std::int64_t& late_frames) override;
+    bool ports_settled() override { return backend_.ports_settled(); }
+    control::ScheduledTime schedule_for_time(control::OscTimetag time) override;
     std::string status_json_members() override;
     const plugins::PluginCatalog* plugin_catalog() override { return &catalog_; }
     std::vector<std::string> rescan_plugins() override;

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <limits>
 
 namespace rtgraph::backend {
 
@@ -67,6 +69,19 @@ void JackBackend::process(jack_nframes_t nframes) noexcept {
     }
     expected_jack_frame_ = cycle_start + nframes;
     have_expected_frame_ = true;
+    // This cycle on JACK's clock (DLL-filtered, the same figures every client
+    // of the server reads): timetagged changes land on the frame JACK says
+    // their time falls on, however far JACK's rate is from the nominal one.
+    jack_nframes_t cycle_frames = 0;
+    jack_time_t cycle_usecs = 0;
+    jack_time_t next_usecs = 0;
+    float period_usecs = 0.0f;
+    if (jack_get_cycle_times(client_, &cycle_frames, &cycle_usecs, &next_usecs, &period_usecs) == 0 &&
+        next_usecs > cycle_usecs) {
+        engine_->set_cycle_clock(static_cast<std::int64_t>(cycle_usecs),
+                                 static_cast<double>(next_usecs - cycle_usecs) / nframes,
+                                 static_cast<std::int64_t>(next_usecs));
+    }
     // Publish where this cycle sits on both clocks (a seqlock: wait-free here).
     const std::uint32_t seq = clock_seq_.load(std::memory_order_relaxed);
     clock_seq_.store(seq + 1, std::memory_order_relaxed);
@@ -280,6 +295,11 @@ void JackBackend::sync_ports(const engine::Model& model) {
         if (auto* slots = slots_for(it->direction, it->kind); slots != nullptr && it->slot < kMaxSlots) {
             (*slots)[it->slot].port.store(nullptr, std::memory_order_release);
         }
+        // Its connections go now, the port itself cycles later: jackd 1.9.21
+        // can hang its driver thread for good (spinning in
+        // JackGraphManager::GetBuffer) when a port still connected to a
+        // system playback port is unregistered, as seen in this project's tests.
+        jack_port_disconnect(client_, it->port);
         retiring_.push_back({it->port, cycles() + kRetireAfterCycles});
         connections_.erase(it->name);  // the user removed the port: forget its connections
         established_.erase(it->name);
@@ -506,11 +526,7 @@ std::vector<BackendEvent> JackBackend::tick(std::chrono::steady_clock::time_poin
     if (client_ == nullptr) return events;
 
     const std::uint64_t cycle = cycles();
-    std::erase_if(retiring_, [&](const RetiringPort& r) {
-        if (cycle < r.after_cycle) return false;
-        jack_port_unregister(client_, r.port);
-        return true;
-    });
+    finish_port_retirement();
     if (ports_appeared_.exchange(false, std::memory_order_acq_rel)) make_connections();
     // A client that quits has its connections removed a moment before its
     // ports are unregistered; read too early, that would look like a user's
@@ -543,6 +559,41 @@ std::vector<BackendEvent> JackBackend::tick(std::chrono::steady_clock::time_poin
         reported_period_ = period;
     }
     return events;
+}
+
+void JackBackend::finish_port_retirement() {
+    if (client_ == nullptr) return;
+    const std::uint64_t cycle = cycles();
+    std::erase_if(retiring_, [&](const RetiringPort& r) {
+        if (cycle < r.after_cycle) return false;
+        jack_port_unregister(client_, r.port);
+        return true;
+    });
+}
+
+bool JackBackend::ports_settled() {
+    finish_port_retirement();
+    return retiring_.empty();
+}
+
+std::int64_t JackBackend::clock_us_at(double unix_seconds) const {
+    if (client_ == nullptr) return 0;
+    // The wall clock against JACK's, read between two JACK readings; the
+    // tightest of a few brackets, so a preemption between reads does not
+    // skew the offset.
+    double best_offset_us = 0.0;
+    jack_time_t best_span = std::numeric_limits<jack_time_t>::max();
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        const jack_time_t before = jack_get_time();
+        timespec wall{};
+        clock_gettime(CLOCK_REALTIME, &wall);
+        const jack_time_t after = jack_get_time();
+        if (after - before >= best_span) continue;
+        best_span = after - before;
+        const double wall_us = static_cast<double>(wall.tv_sec) * 1e6 + static_cast<double>(wall.tv_nsec) * 1e-3;
+        best_offset_us = wall_us - (static_cast<double>(before) + static_cast<double>(after)) / 2.0;
+    }
+    return std::llround(unix_seconds * 1e6 - best_offset_us);
 }
 
 std::int64_t JackBackend::engine_frame_in(double seconds) const {

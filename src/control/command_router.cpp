@@ -382,16 +382,16 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
         }
     }
 
-    std::int64_t late = 0;
-    std::uint64_t frame = 0;
+    ScheduledTime when;
     // Times within the first second of the NTP era (0 included: some clients
     // send it for "now") are taken as "immediately", like the spec's 1.
     const bool timed = packet.bundle && packet.time.ntp >= (std::uint64_t{1} << 32);
-    if (!failed && timed) frame = host_.frame_for_time(packet.time, late);
+    if (!failed && timed) when = host_.schedule_for_time(packet.time);
+    const std::int64_t late = when.late_frames;
 
     engine::ApplyResult result;
     if (!failed && !edits.empty()) {
-        result = engine_.apply(edits, frame);
+        result = engine_.apply(edits, when.frame, when.clock_us);
         if (!result.ok()) {
             failed = owner[result.failed_index];
             code = engine::error_name(result.error.code);
@@ -456,7 +456,7 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests, con
         }
         const bool touches_engine = std::find(owner.begin(), owner.end(), r) != owner.end();
         if (touches_engine) {
-            pending_.push_back({peer, std::move(reply), result, frame != 0 ? frame + 1 : 0});
+            pending_.push_back({peer, std::move(reply), result, ports_changed});
         } else {
             out.push_back({peer, std::move(reply)});
         }
@@ -562,16 +562,16 @@ void CommandRouter::replace_graph(const Request& request, const persist::GraphSt
     host_.graph_changed(true);
     OscMessage reply = done(request);
     for (const std::string& note : result.notes) reply.args.push_back(string_arg(note));
-    pending_.push_back({peer, std::move(reply), std::move(result), 0});
+    pending_.push_back({peer, std::move(reply), std::move(result), true});
     notify("graph", OscMessage{"/notify/graph", {string_arg(peer.describe()), string_arg(request.message->address)}},
            out);
 }
 
 void CommandRouter::poll(std::vector<Outgoing>& out) {
     std::erase_if(pending_, [&](Pending& pending) {
-        // Live: taken by the audio thread, and its frame has been rendered.
-        if (!engine_.is_live(pending.result) ||
-            engine_.counters().frame.load(std::memory_order_acquire) < pending.due_frame) {
+        // Live: taken by the audio thread, its frame rendered, and the JACK
+        // ports it added or removed seen so by every other client.
+        if (!engine_.is_live(pending.result) || (pending.wait_ports && !host_.ports_settled())) {
             return false;
         }
         out.push_back({pending.peer, std::move(pending.reply)});

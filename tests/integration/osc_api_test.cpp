@@ -271,6 +271,28 @@ TEST_F(OscApiTest, GraphPortsAddAndRemove) {
               (std::vector<std::string>{"rtgt:in_1", "rtgt:keys", "rtgt:out_1", "rtgt:out_2"}));
 }
 
+// "/done" for a port change means every other JACK client sees it: a removed
+// port is unregistered a cycle or two after it left the audio thread's slots,
+// and the reply waits for that. Checked at once after each reply, many times.
+TEST_F(OscApiTest, PortChangesAreInJackWhenDoneIsSent) {
+    ASSERT_NO_FATAL_FAILURE(start_all());
+    int listed_after_remove = 0;
+    int missing_after_add = 0;
+    constexpr int kRounds = 30;
+    for (int round = 0; round < kRounds; ++round) {
+        const bool midi = round % 3 == 2;
+        ok("/port/add", {osc_s("flip"), osc_s(round % 2 == 0 ? "out" : "in"), osc_s(midi ? "midi" : "audio")});
+        if (observer_->ports("^rtgt:flip$").size() != 1) ++missing_after_add;
+        ok("/port/remove", {osc_s("flip")});
+        if (!observer_->ports("^rtgt:flip$").empty()) ++listed_after_remove;
+    }
+    std::printf("[ figures  ] %d rounds of /port/add + /port/remove: port missing after /done of an add %d "
+                "times, still listed after /done of a remove %d times\n",
+                kRounds, missing_after_add, listed_after_remove);
+    EXPECT_EQ(missing_after_add, 0);
+    EXPECT_EQ(listed_after_remove, 0);
+}
+
 TEST_F(OscApiTest, ParamSetGetAndRamp) {
     ASSERT_NO_FATAL_FAILURE(start_all());
     CaptureClient& capture = add_capture(1, 20.0);

@@ -513,6 +513,34 @@ TEST_F(PersistTest, SnapshotRoundTripRestoresTheWholeGraph) {
     fails("/snapshot/delete", {osc_s("set-1")}, "unknown_snapshot");
 }
 
+// A snapshot load that swaps graph ports and external connections: when its
+// /done arrives, another JACK client sees exactly the snapshot's ports and the
+// connection it asked for.
+TEST_F(PersistTest, SnapshotLoadPortsAndConnectionsAreInJackWhenDoneIsSent) {
+    ASSERT_NO_FATAL_FAILURE(start_all());
+    ok("/port/add", {osc_s("snap_a"), osc_s("out")});
+    ok("/connect", {osc_s("graph:snap_a"), osc_s("system:playback_1")});
+    ok("/snapshot/save", {osc_s("with-a")});
+    ok("/port/remove", {osc_s("snap_a")});
+    ok("/port/add", {osc_s("snap_b"), osc_s("in"), osc_s("midi")});
+    ok("/snapshot/save", {osc_s("with-b")});
+
+    int wrong = 0;
+    constexpr int kRounds = 10;
+    for (int round = 0; round < kRounds; ++round) {
+        ok("/snapshot/load", {osc_s("with-a")});
+        const bool a_ok = observer_->ports("^rtgt:snap_[ab]$") == std::vector<std::string>{"rtgt:snap_a"} &&
+                          contains(observer_->connections("rtgt:snap_a"), "system:playback_1");
+        ok("/snapshot/load", {osc_s("with-b")});
+        const bool b_ok = observer_->ports("^rtgt:snap_[ab]$") == std::vector<std::string>{"rtgt:snap_b"};
+        wrong += (a_ok ? 0 : 1) + (b_ok ? 0 : 1);
+    }
+    std::printf("[ figures  ] %d snapshot loads that swap ports: JACK showed other ports or connections than "
+                "the snapshot's right after /done %d times\n",
+                2 * kRounds, wrong);
+    EXPECT_EQ(wrong, 0) << daemon_->log();
+}
+
 // An LV2 plugin with state (eg-sampler with a file loaded through its
 // worker) and a MIDI controller map survive a snapshot load and a restart.
 TEST_F(PersistTest, PluginStateAndMidiMapsSurviveASnapshotAndARestart) {

@@ -105,6 +105,11 @@ public:
     // ports whose graph port is gone.
     void sync_ports(const engine::Model& model);
 
+    // [nrt] Unregisters the retired ports the audio thread can no longer
+    // touch, and says whether none is left: then JACK lists exactly the
+    // model's ports (registration itself is synchronous).
+    bool ports_settled();
+
     // [nrt] Connects/disconnects one of our ports (short name) and an external
     // port; remembered so it is re-made after a server restart.
     bool connect_external(const std::string& our_port, const std::string& external,
@@ -121,6 +126,11 @@ public:
     // frame clock mapped onto the engine's), for timetagged changes.
     // Negative `seconds` gives a frame in the past. 0 when not connected.
     std::int64_t engine_frame_in(double seconds) const;
+
+    // [nrt] A wall-clock time (CLOCK_REALTIME, seconds since 1970) on JACK's
+    // clock (jack_get_time, microseconds), for changes timed on it
+    // (Engine::apply's clock_us). 0 when not connected.
+    std::int64_t clock_us_at(double unix_seconds) const;
 
     bool connected() const noexcept { return client_ != nullptr; }
     std::uint64_t cycles() const noexcept { return cycles_.load(std::memory_order_acquire); }
@@ -186,6 +196,7 @@ public:
 private:
     std::array<SlotPort, kMaxSlots>* slots_for(engine::PortDirection direction,
                                                engine::PortKind kind);
+    void finish_port_retirement();
     void refresh_connections();
     void retry_connections();
     void make_connections();

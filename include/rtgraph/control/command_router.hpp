@@ -23,6 +23,13 @@
 
 namespace rtgraph::control {
 
+// When a timetagged transaction takes effect.
+struct ScheduledTime {
+    std::uint64_t frame = 0;       // the engine frame it falls on, as estimated now (0: at once)
+    std::int64_t clock_us = 0;     // the same time on the backend's clock (0: none, or at once)
+    std::int64_t late_frames = 0;  // > 0: the time has passed by this much; applies at once
+};
+
 // What the router needs from the daemon beyond the engine: the JACK side.
 class ControlHost {
 public:
@@ -38,9 +45,14 @@ public:
                                       bool disconnect, std::string& error) = 0;
     // [nrt] The model's graph ports changed: register/unregister JACK ports.
     virtual void graph_ports_changed() = 0;
-    // [nrt] The engine frame at which an OSC time falls; `late_frames` > 0
-    // when that time has passed (the change then applies at once).
-    virtual std::uint64_t frame_for_time(OscTimetag time, std::int64_t& late_frames) = 0;
+    // [nrt] Whether every port change asked for so far is visible to other
+    // JACK clients (a removed port is unregistered only once the audio thread
+    // can no longer touch it, a cycle or two later). Replies to changes that
+    // add or remove ports wait for it.
+    virtual bool ports_settled() { return true; }
+    // [nrt] When an OSC time falls, on the engine's frames and on the
+    // backend's clock.
+    virtual ScheduledTime schedule_for_time(OscTimetag time) = 0;
     // [nrt] Host figures for /status, as JSON object members (no braces).
     virtual std::string status_json_members() = 0;
     // [nrt] The installed plugins, or null when the host has none.
@@ -110,8 +122,8 @@ private:
     struct Pending {
         OscPeer peer;
         OscMessage reply;
-        engine::ApplyResult result;
-        std::uint64_t due_frame = 0;  // a timetagged change is live once rendered
+        engine::ApplyResult result;  // live once Engine::is_live says so
+        bool wait_ports = false;     // and, when it changed ports, once JACK shows it
     };
     struct Learn {
         OscPeer peer;
