@@ -39,6 +39,18 @@ backend::JackBackendConfig backend_config(const config::DaemonConfig& config) {
     return out;
 }
 
+// A stream packet's replies can be queued all at once (a transaction's /done
+// replies go out together once it is live), so a client's reply queue has
+// room for this many bytes per byte of the largest packet: one reply per
+// command, a few times the smallest command (a refused transaction tells each
+// of its commands why).
+constexpr std::size_t kReplyBytesPerRequestByte = 4;
+
+// An /error about a whole packet: no request id or address could be read.
+control::OscMessage packet_error(const std::string& code, const std::string& text) {
+    return control::OscMessage{"/error", {{'i', 0}, {'s', std::string()}, {'s', code}, {'s', text}}};
+}
+
 std::chrono::steady_clock::duration seconds(double s) {
     return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(s));
@@ -436,6 +448,11 @@ bool Daemon::open_control_port() {
     osc.tcp_port = config_.osc.tcp_port;
     osc.unix_socket = config_.osc.unix_socket;
     osc.allow = config_.osc.allow;
+    // Streams carry packets up to osc.max_packet_bytes; UDP stays at one
+    // datagram (the transport caps it at 64 KiB whatever max_packet says).
+    osc.max_packet = config_.osc.max_packet_bytes;
+    osc.max_stream_buffer =
+        std::max(osc.max_stream_buffer, kReplyBytesPerRequestByte * config_.osc.max_packet_bytes);
     std::string error;
     if (!transport_.open(osc, error)) {
         spdlog::critical("cannot open the OSC control port: {}", error);
@@ -448,19 +465,24 @@ bool Daemon::open_control_port() {
 }
 
 void Daemon::serve_requests() {
-    transport_.service([this](std::span<const std::uint8_t> bytes, const control::OscPeer& peer) {
+    // UDP: one datagram, at most 1024 messages. Streams: up to
+    // osc.max_packet_bytes, and that byte count is the only bound (any number
+    // of messages it can hold). Blobs as large as a packet may be:
+    // /graph/import sends its document as one.
+    control::OscParseLimits datagram_limits;
+    datagram_limits.max_blob = datagram_limits.max_packet;
+    const control::OscParseLimits stream_limits =
+        control::stream_parse_limits(config_.osc.max_packet_bytes);
+    const auto on_packet = [&](std::span<const std::uint8_t> bytes, const control::OscPeer& peer) {
         control::OscPacket packet;
         std::string error;
-        // Blobs as large as a packet may be: /graph/import sends its document as one.
-        control::OscParseLimits limits;
-        limits.max_blob = limits.max_packet;
+        const control::OscParseLimits& limits =
+            peer.kind == control::OscPeer::Kind::kUdp ? datagram_limits : stream_limits;
         if (!control::parse_osc_packet(bytes, packet, error, limits)) {
             if (router_) {
                 router_->reject_malformed(error, peer, outgoing_);
             } else {
-                outgoing_.push_back({peer, control::OscMessage{"/error", {{'i', 0}, {'s', std::string()},
-                                                                          {'s', std::string("malformed_packet")},
-                                                                          {'s', error}}}});
+                outgoing_.push_back({peer, packet_error("malformed_packet", error)});
             }
             return;
         }
@@ -476,7 +498,18 @@ void Daemon::serve_requests() {
                                                                       {'s', std::string("not_ready")},
                                                                       {'s', std::string("rtgraphd is waiting for the JACK server")}}}});
         }
-    });
+    };
+    // A stream frame over the limit: the transport skips its bytes and keeps
+    // the connection; the sender learns why instead of being cut off.
+    const auto on_oversize = [&](std::size_t size, const control::OscPeer& peer) {
+        const std::string text = "a packet of " + std::to_string(size) +
+                                 " bytes is larger than osc.max_packet_bytes (" +
+                                 std::to_string(config_.osc.max_packet_bytes) +
+                                 "); it was discarded unread, nothing was applied";
+        spdlog::warn("{}: {}", peer.describe(), text);
+        outgoing_.push_back({peer, packet_error("too_large", text)});
+    };
+    transport_.service(on_packet, on_oversize);
 }
 
 void Daemon::send_all() {

@@ -18,15 +18,12 @@
 #include "rtgraphctl_batch.hpp"
 #include "rtgraphctl_cli.hpp"
 #include "rtgraphctl_client.hpp"
+#include "rtgraphctl_limits.hpp"
 #include "rtgraph/persist/atomic_file.hpp"
 #include "rtgraph/persist/state_file.hpp"
 
 namespace rtgraph::ctl {
 namespace {
-
-// What one OSC packet can hold at the daemon (OscParseLimits' defaults).
-constexpr std::size_t kMaxPacketBytes = 65536;
-constexpr std::size_t kMaxBundleMessages = 1024;
 
 int emit(const Output& output) {
     std::fputs(output.out.c_str(), stdout);
@@ -325,11 +322,9 @@ int run_batch(const Invocation& invocation) {
         std::fprintf(stderr, "rtgraphctl: liblo could not encode the bundle\n");
         return kExitUsage;
     }
-    if (bundle.size() > kMaxPacketBytes || messages.size() > kMaxBundleMessages) {
-        std::fprintf(stderr,
-                     "rtgraphctl: %s: %zu commands in %zu bytes: more than one OSC packet may hold (%zu commands, "
-                     "%zu bytes); split the script\n",
-                     name.c_str(), messages.size(), bundle.size(), kMaxBundleMessages, kMaxPacketBytes);
+    if (const std::string problem = batch_size_problem(messages.size(), bundle.size(), options.udp);
+        !problem.empty()) {
+        std::fprintf(stderr, "rtgraphctl: %s: %s\n", name.c_str(), problem.c_str());
         return kExitUsage;
     }
 
@@ -353,6 +348,22 @@ int run_batch(const Invocation& invocation) {
             for (const Message& message : received) {
                 const std::optional<Reply> reply = reply_from_message(message);
                 if (!reply) continue;
+                if (reply->id == 0 && !reply->ok && reply->address.empty()) {
+                    // About the whole bundle (malformed_packet, too_large): no
+                    // other reply comes. The first command shows it, the rest
+                    // are refused with it, as the daemon words a refusal.
+                    Reply refused = *reply;
+                    refused.code = "transaction_refused";
+                    refused.message = "nothing in this bundle was applied: " + reply->code + ": " + reply->message;
+                    bool first = true;
+                    for (std::optional<Reply>& r : replies) {
+                        if (r) continue;
+                        r = first ? *reply : refused;
+                        first = false;
+                    }
+                    waiting = 0;
+                    continue;
+                }
                 std::optional<std::size_t> index;
                 if (reply->id >= first_id && reply->id < first_id + static_cast<std::int32_t>(replies.size())) {
                     index = static_cast<std::size_t>(reply->id - first_id);

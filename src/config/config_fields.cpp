@@ -185,6 +185,11 @@ Problem check_cpu(std::int64_t cpu) {
     return check_range(cpu, 0, kMaxCpuIndex);
 }
 
+Problem check_max_packet_bytes(std::int64_t bytes) {
+    return check_range(bytes, static_cast<std::int64_t>(kMinOscPacketBytes),
+                       static_cast<std::int64_t>(kMaxOscPacketBytes));
+}
+
 Problem check_max_block(std::int64_t frames) {
     const bool power_of_two = frames > 0 && (frames & (frames - 1)) == 0;
     if (power_of_two && frames >= kMinBlock && frames <= kMaxBlock) return std::nullopt;
@@ -240,6 +245,13 @@ const Field kFields[] = {
                      check_network, kUnlimited}},
     {"osc", "meter_rate_hz", true,
      NumberField{[](DaemonConfig& c) -> double& { return c.osc.meter_rate_hz; }, 0.0, 100.0}},
+    {"osc", "max_packet_bytes", false,
+     IntegerField{
+         [](const DaemonConfig& c) -> std::int64_t {
+             return static_cast<std::int64_t>(c.osc.max_packet_bytes);
+         },
+         [](DaemonConfig& c, std::int64_t v) { c.osc.max_packet_bytes = static_cast<std::size_t>(v); },
+         check_max_packet_bytes}},
 
     {"engine", "max_block", false,
      IntegerField{

@@ -523,6 +523,14 @@ std::string OscMessage::typetags() const {
     return tags;
 }
 
+OscParseLimits stream_parse_limits(std::size_t max_packet) noexcept {
+    OscParseLimits limits;
+    limits.max_packet = max_packet;
+    limits.max_messages = std::max<std::size_t>(1, max_packet / kMinBundledMessageBytes);
+    limits.max_blob = max_packet;
+    return limits;
+}
+
 bool parse_osc_packet(std::span<const std::uint8_t> data, OscPacket& out, std::string& error,
                       const OscParseLimits& limits) noexcept {
     try {

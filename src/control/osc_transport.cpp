@@ -199,6 +199,7 @@ struct OscTransport::StreamClient {
     std::vector<std::uint8_t> rx;  // received, not yet delivered: [rx_start, rx_end)
     std::size_t rx_start = 0;
     std::size_t rx_end = 0;
+    std::size_t skip = 0;  // bytes of a refused (oversize) frame still to throw away
     std::vector<std::uint8_t> tx;  // queued reply bytes: [tx_head, tx.size())
     std::size_t tx_head = 0;
 
@@ -428,7 +429,7 @@ void OscTransport::append_poll_fds(std::vector<pollfd>& fds) const {
     }
 }
 
-void OscTransport::service(const PacketHandler& on_packet) {
+void OscTransport::service(const PacketHandler& on_packet, const OversizeHandler& on_oversize) {
     remove_dropped_clients();
     if (tcp_fd_ >= 0) accept_clients(tcp_fd_, OscPeer::Kind::kTcp);
     if (unix_fd_ >= 0) accept_clients(unix_fd_, OscPeer::Kind::kUnix);
@@ -438,7 +439,7 @@ void OscTransport::service(const PacketHandler& on_packet) {
     for (std::size_t i = 0; i < clients_.size(); ++i) {
         StreamClient& client = *clients_[i];
         if (!client.dropped && client.pending() > 0) flush(client);
-        if (!client.dropped) read_stream(client, on_packet);
+        if (!client.dropped) read_stream(client, on_packet, on_oversize);
     }
     remove_dropped_clients();
 }
@@ -520,7 +521,8 @@ void OscTransport::read_datagrams(const PacketHandler& on_packet) {
     }
 }
 
-void OscTransport::read_stream(StreamClient& client, const PacketHandler& on_packet) {
+void OscTransport::read_stream(StreamClient& client, const PacketHandler& on_packet,
+                               const OversizeHandler& on_oversize) {
     std::size_t budget = kMaxStreamBytesPerService;
     while (!client.dropped && budget > 0) {
         if (client.rx_start > 0) {  // keep the partial frame at the front
@@ -547,11 +549,18 @@ void OscTransport::read_stream(StreamClient& client, const PacketHandler& on_pac
         client.rx_end += static_cast<std::size_t>(received);
         budget -= static_cast<std::size_t>(received);
 
-        // Deliver every complete frame. rx_start moves before on_packet runs,
-        // so an exception from it leaves no frame to be delivered twice.
+        // Deliver every complete frame. rx_start moves before on_packet (or
+        // on_oversize) runs, so an exception from it leaves no frame to be
+        // delivered twice.
         while (!client.dropped && client.rx_start < client.rx_end) {
-            const std::uint8_t* header = client.rx.data() + client.rx_start;
             const std::size_t available = client.rx_end - client.rx_start;
+            if (client.skip > 0) {  // inside a refused frame: its bytes go nowhere
+                const std::size_t discarded = std::min(client.skip, available);
+                client.rx_start += discarded;
+                client.skip -= discarded;
+                continue;
+            }
+            const std::uint8_t* header = client.rx.data() + client.rx_start;
             // A first byte >= 0x80 makes the int32 size negative: a bad frame
             // (a SLIP stream starts with 0xC0) known from that byte alone.
             if (header[0] & 0x80) {
@@ -561,10 +570,19 @@ void OscTransport::read_stream(StreamClient& client, const PacketHandler& on_pac
             }
             if (available < kFrameHeader) break;
             const std::size_t size = get_big_endian32(header);
-            if (size == 0 || size > config_.max_packet) {
+            if (size == 0) {
                 ++stats_.dropped_bad_frame;
                 drop_client(client, true);
                 break;
+            }
+            if (size > config_.max_packet) {
+                // Too large to hold, but the framing is intact: skip it and
+                // keep the connection, so the client can be told why.
+                ++stats_.dropped_oversize;
+                client.rx_start += kFrameHeader;
+                client.skip = size;
+                if (on_oversize) on_oversize(size, client.peer);
+                continue;
             }
             if (available - kFrameHeader < size) break;
             client.rx_start += kFrameHeader + size;

@@ -59,6 +59,7 @@ DaemonConfig everything_changed() {
     c.osc.unix_socket = "/run/rtgraph/osc.sock";
     c.osc.allow = {"192.168.1.0/24", "fd00::/8", "0.0.0.0/0"};
     c.osc.meter_rate_hz = 30;
+    c.osc.max_packet_bytes = 16 * 1024 * 1024;
     c.engine.max_block = 512;
     c.engine.fade_ms = 12.5;
     c.realtime.priority = 85;
@@ -88,6 +89,7 @@ const std::vector<std::string> kAllKeys = {
     "osc.unix_socket",
     "osc.allow",
     "osc.meter_rate_hz",
+    "osc.max_packet_bytes",
     "engine.max_block",
     "engine.fade_ms",
     "realtime.priority",
@@ -150,6 +152,7 @@ TEST(DefaultConfig, DefaultValues) {
     EXPECT_EQ(c.jack.audio_outputs, (std::vector<std::string>{"out_1", "out_2"}));
     EXPECT_EQ(c.osc.udp_port, 7711);
     EXPECT_EQ(c.osc.tcp_port, 7711);
+    EXPECT_EQ(c.osc.max_packet_bytes, 4194304u);  // 4 MiB: a transaction of tens of thousands of commands
     EXPECT_EQ(c.engine.max_block, 2048u);
     EXPECT_DOUBLE_EQ(c.engine.fade_ms, 5.0);
     EXPECT_EQ(c.realtime.priority, 70);
@@ -178,6 +181,7 @@ tcp_port = 9001
 unix_socket = "/run/x.sock"
 allow = ["10.0.0.0/8", "fe80::/10"]
 meter_rate_hz = 25
+max_packet_bytes = 1048576
 [engine]
 max_block = 256
 fade_ms = 0
@@ -212,6 +216,7 @@ patch = "start.patch"
     EXPECT_EQ(c.osc.unix_socket, "/run/x.sock");
     EXPECT_EQ(c.osc.allow, (std::vector<std::string>{"10.0.0.0/8", "fe80::/10"}));
     EXPECT_DOUBLE_EQ(c.osc.meter_rate_hz, 25.0);
+    EXPECT_EQ(c.osc.max_packet_bytes, 1048576u);
     EXPECT_EQ(c.engine.max_block, 256u);
     EXPECT_DOUBLE_EQ(c.engine.fade_ms, 0.0);
     EXPECT_EQ(c.realtime.priority, 99);
@@ -222,6 +227,21 @@ patch = "start.patch"
     EXPECT_EQ(c.paths.lv2_path, (std::vector<std::string>{"/a", "/b"}));
     EXPECT_TRUE(c.paths.ladspa_path.empty());
     EXPECT_EQ(c.paths.patch, "start.patch");
+}
+
+TEST(LoadConfig, OscMaxPacketBytesTakesItsRangeEndsAndNeedsARestart) {
+    for (const std::size_t bytes : {std::size_t{65536}, std::size_t{268435456}}) {
+        const LoadResult result = load("[osc]\nmax_packet_bytes = " + std::to_string(bytes) + "\n");
+        ASSERT_TRUE(result.ok()) << all_messages(result.errors);
+        EXPECT_EQ(result.config.osc.max_packet_bytes, bytes);
+    }
+    const LoadResult fractional = load("[osc]\n\nmax_packet_bytes = 65536.5\n");
+    ASSERT_EQ(fractional.errors.size(), 1u) << all_messages(fractional.errors);
+    EXPECT_EQ(fractional.errors[0].key, "osc.max_packet_bytes");
+    EXPECT_EQ(fractional.errors[0].line, 3);
+    DaemonConfig bigger;
+    bigger.osc.max_packet_bytes = 8u << 20;
+    EXPECT_EQ(restart_required(DaemonConfig{}, bigger), (std::vector<std::string>{"osc.max_packet_bytes"}));
 }
 
 TEST(LoadConfig, FileValuesGoOnTopOfTheBase) {
@@ -384,6 +404,12 @@ TEST(LoadConfig, OutOfRangeValuesAreErrorsNamingKeyAndLine) {
         {"[osc]\nmeter_rate_hz = 100.5", "osc.meter_rate_hz",
          "must be between 0 and 100 (got 100.5)"},
         {"[osc]\nmeter_rate_hz = nan", "osc.meter_rate_hz", "must be between 0 and 100 (got nan)"},
+        {"[osc]\nmax_packet_bytes = 65535", "osc.max_packet_bytes",
+         "must be between 65536 and 268435456 (got 65535)"},
+        {"[osc]\nmax_packet_bytes = 268435457", "osc.max_packet_bytes",
+         "must be between 65536 and 268435456 (got 268435457)"},
+        {"[osc]\nmax_packet_bytes = 0", "osc.max_packet_bytes",
+         "must be between 65536 and 268435456 (got 0)"},
         {"[osc]\nallow = [\"10.0.0.0/33\"]", "osc.allow",
          "prefix length must be 0..32 for IPv4 (got '10.0.0.0/33')"},
         {"[osc]\nallow = [\"fd00::/129\"]", "osc.allow",

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../../daemon/rtgraphctl_cli.hpp"
+#include "../../daemon/rtgraphctl_limits.hpp"
 
 namespace rtgraph::ctl {
 namespace {
@@ -272,6 +273,23 @@ TEST(RtgraphctlOutput, Unreachable) {
     EXPECT_EQ(o.err, "rtgraphctl: no reply from tcp 127.0.0.1:7711 within 2000 ms\n");
     o = render_unreachable("unreachable", "cannot connect", true);
     EXPECT_EQ(nlohmann::json::parse(o.out)["code"], "unreachable");
+}
+
+// A 256-voice patch: 1792 commands in 103 KB. Over TCP any number of
+// commands up to 4 MiB; over UDP one datagram, and the error says TCP has no
+// such limit.
+TEST(RtgraphctlBatch, SizeLimitDependsOnTheTransport) {
+    EXPECT_EQ(batch_size_problem(1792, 103000, false), "");
+    EXPECT_EQ(batch_size_problem(100000, 4194304, false), "");
+    EXPECT_EQ(batch_size_problem(1, 4194305, false),
+              "1 commands in 4194305 bytes: more than one packet to rtgraphd may hold (4194304 bytes, the "
+              "default osc.max_packet_bytes); split the script");
+    EXPECT_EQ(batch_size_problem(1024, 65507, true), "");
+    EXPECT_EQ(batch_size_problem(1792, 103000, true),
+              "1792 commands in 103000 bytes: over UDP a batch must fit one datagram (65507 bytes, 1024 "
+              "commands); TCP has no such limit: leave out --udp");
+    EXPECT_NE(batch_size_problem(1025, 20000, true), "");  // small, but more messages than a datagram may hold
+    EXPECT_NE(batch_size_problem(10, 65508, true), "");
 }
 
 TEST(RtgraphctlOutput, BatchSuccessShowsEachNoteOnce) {

@@ -66,7 +66,10 @@ Bytes nested_bundles(int levels, std::int32_t id) {
     return inner;
 }
 
-enum class Via { kTcp, kUdp, kTcpStream };
+// kTcpStream: raw bytes on a connection of its own that the daemon must close.
+// kTcpOversize: raw bytes on a connection of its own that announce a frame
+// over osc.max_packet_bytes: one /error too_large, and the connection stays.
+enum class Via { kTcp, kUdp, kTcpStream, kTcpOversize };
 
 struct BadCase {
     std::string name;
@@ -203,10 +206,11 @@ std::vector<BadCase> bad_cases() {
     cases.push_back(malformed_case("TCP frame with a bad OSC payload", Writer{}.text("/version", false).bytes, Via::kTcp));
     cases.push_back(malformed_case("TCP frame with an address pattern", message("/node/[ab]", {}), Via::kTcp));
     // Bad framing: no reply possible; the daemon closes the connection.
-    cases.push_back({"TCP size prefix 0x7ffffff0", Via::kTcpStream,
-                     Writer{}.i32(0x7ffffff0).append(message("/version", {})).bytes, "", "", 0});
-    cases.push_back({"TCP size prefix 70000 (over max_packet)", Via::kTcpStream,
-                     Writer{}.i32(70000).append(message("/version", {})).bytes, "", "", 0});
+    // Too large: refused with a reason, skipped unread; the connection stays.
+    cases.push_back({"TCP size prefix 0x7ffffff0 (over osc.max_packet_bytes)", Via::kTcpOversize,
+                     Writer{}.i32(0x7ffffff0).append(message("/version", {})).bytes, "too_large", "", 0});
+    cases.push_back({"TCP size prefix 4194305 (one over osc.max_packet_bytes)", Via::kTcpOversize,
+                     Writer{}.i32(4194305).append(message("/version", {})).bytes, "too_large", "", 0});
     cases.push_back({"TCP size prefix 0", Via::kTcpStream, Writer{}.i32(0).bytes, "", "", 0});
     cases.push_back({"TCP SLIP END byte", Via::kTcpStream, Writer{}.raw({0xc0, 0, 0, 0}).bytes, "", "", 0});
     return cases;
@@ -240,10 +244,24 @@ TEST_F(OscBadInputTest, EveryBadInputGetsItsErrorAndChangesNothing) {
     }
 
     const std::vector<BadCase> cases = bad_cases();
-    std::size_t replies_checked = 0, closes_checked = 0;
+    std::size_t replies_checked = 0, closes_checked = 0, oversize_checked = 0;
     for (const BadCase& c : cases) {
         SCOPED_TRACE("case: " + c.name);
-        if (c.via == Via::kTcpStream) {
+        if (c.via == Via::kTcpOversize) {
+            std::unique_ptr<OscClient> sender = connect(OscClient::Kind::kTcp);
+            ASSERT_TRUE(sender->ok()) << sender->error();
+            ASSERT_TRUE(sender->send_stream_bytes(c.bytes));
+            const std::optional<OscReply> reply = sender->wait_reply(0, 3s);
+            ASSERT_TRUE(reply) << "no /error for a frame over the limit";
+            EXPECT_FALSE(reply->done) << reply->describe();
+            EXPECT_EQ(reply->code, c.code) << reply->describe();
+            EXPECT_EQ(reply->address, "") << reply->describe();
+            EXPECT_NE(reply->text.find("osc.max_packet_bytes (4194304)"), std::string::npos) << reply->text;
+            sender->pump(200ms);
+            EXPECT_FALSE(sender->closed_by_peer()) << "the daemon closed the connection";
+            EXPECT_TRUE(sender->inbox().empty()) << describe_message(sender->inbox().front());
+            ++oversize_checked;
+        } else if (c.via == Via::kTcpStream) {
             // Its own connection, which the daemon must close.
             std::unique_ptr<OscClient> victim = connect(OscClient::Kind::kTcp);
             ASSERT_TRUE(victim->ok()) << victim->error();
@@ -281,16 +299,19 @@ TEST_F(OscBadInputTest, EveryBadInputGetsItsErrorAndChangesNothing) {
         tcp().take("/error");
         udp().take("/error");
     }
-    std::printf("[ figures  ] %zu bad inputs: %zu /error replies checked, %zu TCP connections closed\n",
-                cases.size(), replies_checked, closes_checked);
+    std::printf("[ figures  ] %zu bad inputs: %zu /error replies checked, %zu TCP connections closed, "
+                "%zu oversize frames refused with the connection kept\n",
+                cases.size(), replies_checked, closes_checked, oversize_checked);
     EXPECT_GE(cases.size(), 25u);
 
     // The daemon counted them.
     const nlohmann::json s = status();
-    std::printf("[ figures  ] /status after: errors %s, malformed_packets %s, osc_dropped_bad_frame %s\n",
+    std::printf("[ figures  ] /status after: errors %s, malformed_packets %s, osc_dropped_bad_frame %s, "
+                "osc_dropped_oversize %s\n",
                 s["errors"].dump().c_str(), s["malformed_packets"].dump().c_str(),
-                s["osc_dropped_bad_frame"].dump().c_str());
+                s["osc_dropped_bad_frame"].dump().c_str(), s["osc_dropped_oversize"].dump().c_str());
     EXPECT_EQ(s.value("osc_dropped_bad_frame", 0), static_cast<int>(closes_checked));
+    EXPECT_EQ(s.value("osc_dropped_oversize", 0), static_cast<int>(oversize_checked));
     EXPECT_TRUE(daemon_->running());
 }
 

@@ -3,7 +3,8 @@
 // in one swap (same sample on two outputs); a timetagged bundle lands on the
 // JACK frame its timetag names (checked at a capture client that stamps each
 // block with jack_last_frame_time); a late one applies at once and says how
-// late.
+// late; a bundle of thousands of commands (past one UDP datagram and 1024
+// messages) over TCP is still one transaction and one program swap.
 #include <gtest/gtest.h>
 #include <jack/jack.h>
 #include <signal.h>
@@ -12,6 +13,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -164,6 +167,98 @@ TEST_F(OscBundleTest, BundleConnectsANodeItAdds) {
     const std::optional<float> peak = peak_after(capture, 0, capture.frames() + 2400, 4800);
     ASSERT_TRUE(peak);
     EXPECT_NEAR(*peak, 0.25f, 0.005f);
+}
+
+// Every reply (/done or /error) to `ids` on tcp(), by id, waiting up to
+// `timeout` in all; fewer when some never came.
+std::map<std::int32_t, OscReply> collect_replies(OscClient& client, const std::vector<std::int32_t>& ids,
+                                                 Clock::duration timeout) {
+    const std::set<std::int32_t> wanted(ids.begin(), ids.end());
+    std::map<std::int32_t, OscReply> got;
+    const auto deadline = Clock::now() + timeout;
+    while (got.size() < wanted.size() && Clock::now() < deadline) {
+        client.pump(20ms);
+        for (const char* address : {"/done", "/error"}) {
+            for (const OscMessage& m : client.take(address)) {
+                OscReply reply;
+                reply.done = m.address == "/done";
+                reply.message = m;
+                if (m.args.size() < 2 || m.args[0].tag != 'i') continue;
+                reply.id = std::get<std::int32_t>(m.args[0].value);
+                reply.address = std::get<std::string>(m.args[1].value);
+                if (!reply.done && m.args.size() >= 4) reply.code = std::get<std::string>(m.args[2].value);
+                if (wanted.contains(reply.id)) got.emplace(reply.id, std::move(reply));
+            }
+        }
+    }
+    return got;
+}
+
+// Issue 10: a 256-voice patch did not fit one packet (64 KiB, 1024 commands).
+// Over TCP a bundle of 2200 commands (1100 nodes added, each connected to
+// graph:out_1; about 110 KB) is one transaction: refused whole when its last
+// command is bad, and otherwise applied as exactly one new program, every
+// command answered /done.
+TEST_F(OscBundleTest, BundleOfThousandsOfCommandsOverTcpIsOneSwap) {
+    ASSERT_NO_FATAL_FAILURE(start_all("add sine osc freq=1000 amp=0.5\n"));
+    constexpr int kVoices = 1100;
+    std::vector<OscMessage> commands;
+    for (int v = 0; v < kVoices; ++v) {
+        const std::string name = "v" + std::to_string(v);
+        commands.push_back(msg("/node/add", {osc_s("gain"), osc_s(name), osc_s("gain"), osc_f(0.5f)}));
+        commands.push_back(msg("/connect", {osc_s(name + ":out"), osc_s("graph:out_1"), osc_f(0.001f)}));
+    }
+    const nlohmann::json before = status();
+    const std::int64_t generation = before.value("program_generation", std::int64_t{-1});
+    ASSERT_GE(generation, 0) << before.dump();
+    const nlohmann::json baseline = dump();
+
+    // The same commands with a bad last one: nothing happens, each hears why.
+    std::vector<OscMessage> refused = commands;
+    refused.back() = msg("/node/remove", {osc_s("ghost")});
+    const std::vector<std::int32_t> refused_ids = send_bundle(OscTimetag{}, refused);
+    const std::map<std::int32_t, OscReply> refusals = collect_replies(tcp(), refused_ids, 20s);
+    ASSERT_EQ(refusals.size(), refused_ids.size()) << "replies missing to the refused bundle";
+    std::size_t transaction_refused = 0;
+    for (const auto& [id, reply] : refusals) {
+        EXPECT_FALSE(reply.done) << reply.describe();
+        transaction_refused += reply.code == "transaction_refused" ? 1 : 0;
+    }
+    EXPECT_EQ(transaction_refused, refused_ids.size() - 1);
+    EXPECT_EQ(refusals.at(refused_ids.back()).code, "unknown_node");
+    EXPECT_EQ(dump(), baseline);
+    EXPECT_EQ(status().value("program_generation", std::int64_t{-1}), generation);
+
+    const auto sent_at = Clock::now();
+    const std::vector<std::int32_t> ids = send_bundle(OscTimetag{}, commands);
+    std::vector<OscMessage> as_sent = commands;  // with the ids, for its size
+    for (std::size_t i = 0; i < as_sent.size(); ++i) as_sent[i].args.insert(as_sent[i].args.begin(), osc_i(ids[i]));
+    const std::vector<std::uint8_t> packet = control::encode_osc_bundle(OscTimetag{}, as_sent);
+    const std::map<std::int32_t, OscReply> got = collect_replies(tcp(), ids, 20s);
+    const double seconds = std::chrono::duration<double>(Clock::now() - sent_at).count();
+    ASSERT_EQ(got.size(), ids.size()) << "replies missing: the bundle was not taken whole";
+    std::size_t done = 0;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const OscReply& reply = got.at(ids[i]);
+        EXPECT_TRUE(reply.done) << "command " << i << ": " << reply.describe();
+        EXPECT_EQ(reply.address, commands[i].address);
+        done += reply.done ? 1 : 0;
+    }
+    const nlohmann::json after = status();
+    const std::int64_t generation_after = after.value("program_generation", std::int64_t{-1});
+    const nlohmann::json graph = dump();
+    std::printf("[ figures  ] one TCP bundle of %zu commands (%zu bytes): %zu /done in %.3f s; "
+                "program generation %lld -> %lld; %zu nodes, %zu connections in the dump\n",
+                commands.size(), packet.size(), done, seconds, static_cast<long long>(generation),
+                static_cast<long long>(generation_after), graph["nodes"].size(), graph["connections"].size());
+    EXPECT_GT(packet.size(), 65536u) << "the bundle must be past one datagram to test anything";
+    EXPECT_EQ(done, commands.size());
+    EXPECT_EQ(generation_after, generation + 1) << "the bundle must be exactly one program swap";
+    EXPECT_EQ(graph["nodes"].size(), baseline["nodes"].size() + kVoices);
+    EXPECT_EQ(graph["connections"].size(), baseline["connections"].size() + kVoices);
+    EXPECT_FALSE(node_in(graph, "v0").is_null());
+    EXPECT_FALSE(node_in(graph, "v" + std::to_string(kVoices - 1)).is_null());
+    EXPECT_EQ(after.value("nodes", 0), static_cast<int>(graph["nodes"].size()));
 }
 
 // A JACK connection refused inside a bundle refuses the whole bundle, as

@@ -107,10 +107,12 @@ std::string describe_message(const OscMessage& message) {
 
 control::OscParseLimits reply_limits() {
     // The daemon's replies go past the request limits: /api has 78
-    // arguments, /types and /graph/dump are JSON strings of many kB.
+    // arguments, /types and /graph/dump are JSON strings of many kB (over
+    // TCP a dump of a thousand nodes is past one 64 KiB packet).
     control::OscParseLimits limits;
+    limits.max_packet = 16 << 20;
     limits.max_args = 4096;
-    limits.max_string = 1 << 20;
+    limits.max_string = 16 << 20;
     return limits;
 }
 

@@ -9,6 +9,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -618,6 +619,59 @@ TEST(OscPacket, RefusesMoreThanTheLimits) {
               "argument 1 ('b') at offset 8: blob size 5 exceeds the limit of 4 bytes");
     EXPECT_EQ(refusal(message("/a", ",b").i32(4).bytes(Bytes(60, 0)), tight),
               "packet of 72 bytes exceeds the limit of 64");
+}
+
+// A stream packet (TCP, UNIX) is bounded by its bytes only: a transaction of
+// thousands of commands, far past the datagram limit of 1024 messages.
+TEST(OscPacket, StreamLimitsTakeABundleOfFiveThousandMessages) {
+    std::vector<OscMessage> messages;
+    for (std::int32_t i = 0; i < 5000; ++i) {
+        messages.push_back(OscMessage{"/node/add", {arg('i', i + 1), arg('s', std::string("gain")),
+                                                    arg('s', "g" + std::to_string(i))}});
+    }
+    const Bytes bundle = encode_osc_bundle(OscTimetag{}, messages);
+    ASSERT_FALSE(bundle.empty());
+    std::printf("[ figures  ] a bundle of %zu messages is %zu bytes\n", messages.size(), bundle.size());
+
+    OscPacket out;
+    std::string error;
+    OscParseLimits datagram;
+    datagram.max_packet = bundle.size();  // so that only the message count can stop it
+    EXPECT_FALSE(parse_osc_packet(bundle, out, error, datagram));
+    EXPECT_NE(error.find("more than 1024 messages in the packet"), std::string::npos) << error;
+
+    const OscParseLimits stream = stream_parse_limits(4 << 20);
+    EXPECT_EQ(stream.max_packet, 4u << 20);
+    EXPECT_EQ(stream.max_blob, 4u << 20);
+    ASSERT_TRUE(parse_osc_packet(bundle, out, error, stream)) << error;
+    EXPECT_TRUE(out.bundle);
+    ASSERT_EQ(out.messages.size(), 5000u);
+    EXPECT_EQ(out.messages, messages);
+}
+
+TEST(OscPacket, StreamLimitsStopOnlyAtTheByteLimit) {
+    // The densest bundle there is: 12-byte elements ("/a", ",") after the
+    // 16-byte header. Exactly the limit parses; one element more is refused
+    // for its size, not for the number of messages.
+    constexpr std::size_t kCount = 20000;
+    const Bytes m = message("/a", ",").build();
+    ASSERT_EQ(m.size() + 4, kMinBundledMessageBytes);
+    PacketBuilder dense = packet().bundle(1);
+    for (std::size_t i = 0; i < kCount; ++i) dense.element(m);
+    const Bytes bytes = dense.build();
+    ASSERT_EQ(bytes.size(), 16 + kCount * kMinBundledMessageBytes);
+
+    const OscParseLimits exact = stream_parse_limits(bytes.size());
+    EXPECT_GE(exact.max_messages, kCount);
+    OscPacket out;
+    std::string error;
+    ASSERT_TRUE(parse_osc_packet(bytes, out, error, exact)) << error;
+    EXPECT_EQ(out.messages.size(), kCount);
+
+    const Bytes one_more = dense.element(m).build();
+    EXPECT_FALSE(parse_osc_packet(one_more, out, error, exact));
+    EXPECT_EQ(error, "packet of " + std::to_string(one_more.size()) + " bytes exceeds the limit of " +
+                         std::to_string(bytes.size()));
 }
 
 TEST(OscPacket, FailureLeavesTheOutputEmpty) {

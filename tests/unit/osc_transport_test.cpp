@@ -1,7 +1,8 @@
 // OscTransport and IpAllowlist tests: real UDP, TCP and UNIX-domain sockets on
 // loopback, ephemeral ports. Threads: the test thread drives the transport as
-// the daemon's control thread would (poll() then service()); one test writes
-// from a second thread, which only ever touches its own client socket.
+// the daemon's control thread would (poll() then service()); the tests of
+// large frames write from a second thread, which only ever touches its own
+// client socket.
 #include "rtgraph/control/osc_transport.hpp"
 
 #include <arpa/inet.h>
@@ -354,7 +355,7 @@ class OscTransportTest : public ::testing::Test {
         std::vector<pollfd> fds;
         transport_.append_poll_fds(fds);
         ::poll(fds.data(), fds.size(), poll_ms);
-        transport_.service(handler_);
+        transport_.service(handler_, oversize_handler_);
     }
 
     const OscTransportStats& stats() const { return transport_.stats(); }
@@ -368,7 +369,27 @@ class OscTransportTest : public ::testing::Test {
         received_.push_back({Bytes(packet.begin(), packet.end()), peer});
         if (on_receive_) on_receive_(received_.back());
     };
+    struct Oversize {
+        std::size_t size;
+        OscPeer peer;
+    };
+    std::vector<Oversize> oversize_;  // what on_oversize was told
+    OscTransport::OversizeHandler oversize_handler_ = [this](std::size_t size, const OscPeer& peer) {
+        oversize_.push_back({size, peer});
+    };
 };
+
+// A packet of `size` bytes whose every 4-byte word is its index (so a byte
+// out of place shows), written from its own thread while the test pumps: a
+// frame of megabytes does not fit the socket buffers, so a writer on the
+// pumping thread would wait for itself.
+Bytes counting_packet(std::size_t size) {
+    Bytes packet;
+    packet.reserve(size);
+    for (std::uint32_t word = 0; packet.size() < size; ++word) put_be32(packet, word);
+    packet.resize(size);
+    return packet;
+}
 
 // ---- allowlist -------------------------------------------------------------
 
@@ -629,20 +650,99 @@ TEST_F(OscTransportTest, TcpPacketSplitIntoOneByteWrites) {
     EXPECT_EQ(stats().dropped_bad_frame, 0u);
 }
 
-TEST_F(OscTransportTest, TcpFrameOverMaxPacketDisconnects) {
+TEST_F(OscTransportTest, TcpFrameOfOneMebibyteIsDeliveredWhole) {
+    OscTransportConfig config = loopback_config();
+    config.max_packet = 4 << 20;
+    open(config);
+    Fd client = tcp_client(AF_INET, transport_.tcp_port());
+    ASSERT_TRUE(client.valid());
+    const Bytes big = counting_packet(1 << 20);
+    const Bytes after = sequence_packet(9);
+    Bytes stream = framed(big);
+    const Bytes second = framed(after);
+    stream.insert(stream.end(), second.begin(), second.end());
+    bool written = false;
+    std::thread writer([&] { written = write_all(client.get(), stream); });
+    const bool arrived = pump_until([&] { return received_.size() == 2; }, 10s);
+    writer.join();
+    ASSERT_TRUE(written);
+    ASSERT_TRUE(arrived) << received_.size() << " packets";
+    ASSERT_EQ(received_[0].bytes.size(), big.size());
+    EXPECT_TRUE(received_[0].bytes == big) << "the 1 MiB packet arrived changed";
+    EXPECT_EQ(received_[1].bytes, after);
+    EXPECT_EQ(stats().packets, 2u);
+    EXPECT_EQ(stats().dropped_oversize, 0u);
+    EXPECT_EQ(stats().dropped_bad_frame, 0u);
+    EXPECT_EQ(stats().stream_clients, 1u);
+    std::printf("[ figures  ] one TCP frame of %zu bytes delivered whole (max_packet %zu)\n",
+                received_[0].bytes.size(), config.max_packet);
+}
+
+TEST_F(OscTransportTest, TcpFrameOverMaxPacketIsSkippedAndTheConnectionKept) {
     OscTransportConfig config = loopback_config();
     config.max_packet = 1024;
     open(config);
+    on_receive_ = [&](const Received& request) {
+        EXPECT_TRUE(transport_.send(request.peer, request.bytes));  // echo
+    };
     Fd client = tcp_client(AF_INET, transport_.tcp_port());
     ASSERT_TRUE(write_all(client.get(), framed(Bytes(1024, 1))));  // exactly the limit: fine
     ASSERT_TRUE(pump_until([&] { return received_.size() == 1; }));
-    Bytes header;
-    put_be32(header, 1025);
-    ASSERT_TRUE(write_all(client.get(), header));
-    ASSERT_TRUE(pump_until([&] { return stats().dropped_bad_frame == 1; }));
-    EXPECT_EQ(stats().stream_clients, 0u);
+    ASSERT_TRUE(read_exact(client.get(), 4 + 1024).has_value());
+
+    // 1025 bytes over the limit, filled with well-formed small frames: a skip
+    // that lost its place would deliver them.
+    Bytes inside;
+    while (inside.size() < 2049) {
+        const Bytes frame = framed(sequence_packet(static_cast<std::uint32_t>(inside.size())));
+        inside.insert(inside.end(), frame.begin(), frame.end());
+    }
+    Bytes stream = framed(inside);
+    const Bytes next = sequence_packet(4242);
+    const Bytes next_frame = framed(next);
+    stream.insert(stream.end(), next_frame.begin(), next_frame.end());
+    ASSERT_TRUE(write_all(client.get(), stream));
+    ASSERT_TRUE(pump_until([&] { return received_.size() == 2; }));
+    pump_for(20ms);
+
+    EXPECT_EQ(received_.size(), 2u);
+    EXPECT_EQ(received_[1].bytes, next);
+    ASSERT_EQ(oversize_.size(), 1u);
+    EXPECT_EQ(oversize_[0].size, inside.size());
+    EXPECT_EQ(oversize_[0].peer.connection, received_[0].peer.connection);
+    EXPECT_EQ(stats().dropped_oversize, 1u);
+    EXPECT_EQ(stats().dropped_bad_frame, 0u);
+    EXPECT_EQ(stats().packets, 2u);
+    EXPECT_EQ(stats().stream_clients, 1u);
+    const auto echo = read_exact(client.get(), 4 + next.size());
+    ASSERT_TRUE(echo.has_value()) << "no reply on the same connection after the refused frame";
+    EXPECT_EQ(*echo, next_frame);
+    EXPECT_FALSE(peer_closed(client.get()));
+}
+
+TEST_F(OscTransportTest, TcpOversizeFrameArrivingInPiecesIsSkippedWithoutBufferingIt) {
+    OscTransportConfig config = loopback_config();
+    config.max_packet = 65536;
+    open(config);
+    Fd client = tcp_client(AF_INET, transport_.tcp_port());
+    // A 3 MiB frame, 45 times the limit, written from its own thread.
+    const Bytes big = counting_packet(3 << 20);
+    Bytes stream = framed(big);
+    const Bytes next = sequence_packet(7);
+    const Bytes next_frame = framed(next);
+    stream.insert(stream.end(), next_frame.begin(), next_frame.end());
+    bool written = false;
+    std::thread writer([&] { written = write_all(client.get(), stream); });
+    const bool arrived = pump_until([&] { return received_.size() == 1; }, 10s);
+    writer.join();
+    ASSERT_TRUE(written);
+    ASSERT_TRUE(arrived);
+    EXPECT_EQ(received_[0].bytes, next);
+    ASSERT_EQ(oversize_.size(), 1u);
+    EXPECT_EQ(oversize_[0].size, big.size());
+    EXPECT_EQ(stats().dropped_oversize, 1u);
     EXPECT_EQ(stats().packets, 1u);
-    EXPECT_TRUE(pump_until([&] { return peer_closed(client.get()); }));
+    EXPECT_EQ(stats().stream_clients, 1u);
 }
 
 TEST_F(OscTransportTest, TcpZeroLengthFrameDisconnects) {
@@ -847,6 +947,39 @@ TEST_F(OscTransportTest, UnixSocketRoundTripAndFileRemovedOnClose) {
     transport_.close();
     EXPECT_FALSE(exists(config.unix_socket));
     EXPECT_TRUE(peer_closed(client.get()));
+}
+
+TEST_F(OscTransportTest, UnixSocketCarriesALargeFrameAndSkipsAnOversizeOne) {
+    TempDir dir;
+    OscTransportConfig config;
+    config.udp_port = 0;
+    config.tcp_port = 0;
+    config.unix_socket = dir.file("osc.sock");
+    config.max_packet = 2 << 20;
+    open(config);
+    Fd client = unix_client(config.unix_socket);
+    ASSERT_TRUE(client.valid());
+    const Bytes large = counting_packet(2 << 20);        // exactly the limit
+    const Bytes oversize = counting_packet((2 << 20) + 4);  // one word over
+    const Bytes last = sequence_packet(3);
+    Bytes stream = framed(large);
+    for (const Bytes* packet : {&oversize, &last}) {
+        const Bytes frame = framed(*packet);
+        stream.insert(stream.end(), frame.begin(), frame.end());
+    }
+    bool written = false;
+    std::thread writer([&] { written = write_all(client.get(), stream); });
+    const bool arrived = pump_until([&] { return received_.size() == 2; }, 10s);
+    writer.join();
+    ASSERT_TRUE(written);
+    ASSERT_TRUE(arrived) << received_.size() << " packets";
+    EXPECT_TRUE(received_[0].bytes == large) << "the 2 MiB packet arrived changed";
+    EXPECT_EQ(received_[1].bytes, last);
+    ASSERT_EQ(oversize_.size(), 1u);
+    EXPECT_EQ(oversize_[0].size, oversize.size());
+    EXPECT_EQ(oversize_[0].peer.kind, OscPeer::Kind::kUnix);
+    EXPECT_EQ(stats().dropped_oversize, 1u);
+    EXPECT_EQ(stats().stream_clients, 1u);
 }
 
 TEST_F(OscTransportTest, UnixStaleSocketIsReplacedLiveOneIsNot) {

@@ -28,6 +28,9 @@ inline constexpr unsigned kMinBlock = 16;
 inline constexpr unsigned kMaxBlock = 8192;
 inline constexpr unsigned kMaxWorkerThreads = 64;
 inline constexpr int kMaxCpuIndex = 1023;  // CPU_SETSIZE - 1
+// osc.max_packet_bytes: at least one UDP datagram's worth, at most 256 MiB.
+inline constexpr std::size_t kMinOscPacketBytes = 64 * 1024;
+inline constexpr std::size_t kMaxOscPacketBytes = 256 * 1024 * 1024;
 
 inline constexpr const char* kConfigEnvVar = "RTGRAPH_CONFIG";
 inline constexpr const char* kSystemConfigPath = "/etc/rtgraph/rtgraph.toml";
@@ -54,6 +57,10 @@ struct DaemonConfig {
         // UDP/TCP clients are accepted from these CIDR networks only.
         std::vector<std::string> allow = {"127.0.0.1/32", "::1/128"};
         double meter_rate_hz = 10.0;  // 0 (no meter stream) .. 100
+        // The largest packet (a bundle: one transaction) over TCP and the
+        // UNIX socket; UDP stays at one datagram. kMinOscPacketBytes ..
+        // kMaxOscPacketBytes.
+        std::size_t max_packet_bytes = 4 * 1024 * 1024;
         friend bool operator==(const Osc&, const Osc&) = default;
     } osc;
 

@@ -96,6 +96,18 @@ struct OscParseLimits {
     std::size_t max_blob = 16384;     // bytes in one blob argument
 };
 
+// The fewest bytes a message takes inside a bundle: its element size (4), an
+// address ("/" and padding, 4) and a type tag string ("," and padding, 4).
+inline constexpr std::size_t kMinBundledMessageBytes = 12;
+
+// [nrt] Limits for a packet that may be up to `max_packet` bytes (a stream
+// frame: OSC over TCP or a UNIX socket). The byte count is the only bound:
+// max_messages is as many as that many bytes can hold, so no bundle that fits
+// is refused for its number of messages, and a blob may be as large as the
+// packet. What a parsed packet holds in memory is still proportional to its
+// bytes (several times them: each message and argument is its own object).
+OscParseLimits stream_parse_limits(std::size_t max_packet) noexcept;
+
 // [nrt] may allocate; noexcept: never reads outside `data`, never throws.
 // Returns true and fills `out`, or returns false with `error` saying what is
 // wrong and at which byte offset, e.g. "bundle element 2 at offset 36: size

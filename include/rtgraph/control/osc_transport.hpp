@@ -14,14 +14,23 @@
 // max_packet bytes long; what a peer sends can never crash the daemon.
 //
 // Framing:
-//   UDP        one datagram = one packet.
+//   UDP        one datagram = one packet: at most min(max_packet, 64 KiB).
 //   TCP, UNIX  OSC 1.0 stream framing (liblo's TCP default): each packet is
-//              preceded by its size as a big-endian int32. A size <= 0 or
-//              > max_packet is a bad frame: the client is disconnected and
-//              counted. OSC 1.1 SLIP framing is not supported: a stream whose
-//              header starts with a byte >= 0x80 (SLIP's END is 0xC0) can only
-//              be a negative size, so the client is closed as soon as that
-//              first byte arrives, counted as a bad frame.
+//              preceded by its size as a big-endian int32, so a packet may be
+//              as large as max_packet (megabytes: a transaction of thousands
+//              of commands). A frame larger than max_packet is refused
+//              without ending the connection: on_oversize hears of it (so the
+//              caller can tell the client why), its bytes are read and thrown
+//              away as they come (never buffered), and the next frame is
+//              delivered as usual; counted in dropped_oversize. A size of 0 is
+//              a bad frame: the client is disconnected and counted. OSC 1.1
+//              SLIP framing is not supported: a stream whose header starts
+//              with a byte >= 0x80 (SLIP's END is 0xC0) can only be a negative
+//              size, so the client is closed as soon as that first byte
+//              arrives, counted as a bad frame.
+//
+// Memory: a stream client holds at most one partial frame (<= max_packet plus
+// a read chunk) and max_stream_buffer bytes of unsent replies.
 //
 // Access: UDP datagrams and TCP connections from outside `allow` are dropped or
 // closed at once and counted. UNIX peers are always allowed: the socket file's
@@ -50,7 +59,7 @@ struct OscTransportConfig {
     int tcp_port = 7711;                     // 0: no TCP
     std::string unix_socket;                 // empty: none; else a path
     std::vector<std::string> allow = {"127.0.0.1/32", "::1/128"};  // CIDR networks
-    std::size_t max_packet = 65536;           // larger packets and frames are refused
+    std::size_t max_packet = 65536;           // larger datagrams and frames are refused
     std::size_t max_stream_clients = 64;      // TCP and UNIX clients together
     std::size_t max_stream_buffer = 1 << 20;  // unsent reply bytes queued per client
     int udp_receive_buffer = 4 << 20;         // SO_RCVBUF request; <= 0: the kernel's default
@@ -74,7 +83,7 @@ struct OscPeer {
 struct OscTransportStats {
     std::uint64_t packets = 0;                 // delivered to on_packet
     std::uint64_t dropped_not_allowed = 0;     // datagrams and connections outside `allow`
-    std::uint64_t dropped_oversize = 0;        // datagrams larger than max_packet
+    std::uint64_t dropped_oversize = 0;        // datagrams and stream frames over max_packet
     std::uint64_t dropped_bad_frame = 0;       // empty datagrams; streams cut off for a bad frame
     std::uint64_t stream_clients_refused = 0;  // over max_stream_clients (or out of fds)
     std::uint64_t stream_clients_overflowed = 0;  // cut off: replies queued past max_stream_buffer
@@ -86,6 +95,8 @@ class OscTransport {
   public:
     using PacketHandler =
         std::function<void(std::span<const std::uint8_t> packet, const OscPeer& peer)>;
+    // A stream frame of `frame_size` bytes (> max_packet) is being discarded.
+    using OversizeHandler = std::function<void(std::size_t frame_size, const OscPeer& peer)>;
 
     OscTransport();
     ~OscTransport();  // close()
@@ -134,7 +145,10 @@ class OscTransport {
     // Fairness: at most kMaxDatagramsPerService datagrams and
     // kMaxStreamBytesPerService bytes per client are read per call; what is
     // left keeps its fd readable, so the next poll() returns at once.
-    void service(const PacketHandler& on_packet);
+    // on_oversize (may be empty) is called once per stream frame over
+    // max_packet, when its size prefix arrives and before any of its bytes
+    // are skipped, with the same freedom as on_packet (send() a reply).
+    void service(const PacketHandler& on_packet, const OversizeHandler& on_oversize = {});
 
     // [nrt] Sends one packet to `peer`. UDP: one sendto() from the bound
     // socket; false if the kernel refuses it now (full buffer: UDP is lossy).
@@ -157,7 +171,8 @@ class OscTransport {
     bool open_unix(const std::string& path, std::string& error);
     void accept_clients(int listen_fd, OscPeer::Kind kind);
     void read_datagrams(const PacketHandler& on_packet);
-    void read_stream(StreamClient& client, const PacketHandler& on_packet);
+    void read_stream(StreamClient& client, const PacketHandler& on_packet,
+                     const OversizeHandler& on_oversize);
     bool flush(StreamClient& client);
     void drop_client(StreamClient& client, bool abortive);
     void remove_dropped_clients();
