@@ -50,7 +50,7 @@ public:
     bool can_connect_external(const std::string& graph_port, const std::string& external,
                               bool disconnect, std::string& error) override;
     void graph_ports_changed() override;
-    bool ports_settled() override { return backend_.ports_settled(); }
+    bool ports_settled() override { return backend_.ports_settled(engine_->model()); }
     control::ScheduledTime schedule_for_time(control::OscTimetag time) override;
     std::string status_json_members() override;
     const plugins::PluginCatalog* plugin_catalog() override { return &catalog_; }

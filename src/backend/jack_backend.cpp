@@ -77,10 +77,12 @@ void JackBackend::process(jack_nframes_t nframes) noexcept {
     jack_time_t next_usecs = 0;
     float period_usecs = 0.0f;
     if (jack_get_cycle_times(client_, &cycle_frames, &cycle_usecs, &next_usecs, &period_usecs) == 0 &&
-        next_usecs > cycle_usecs) {
+        next_usecs > cycle_usecs && cycle_frames == cycle_start) {
         engine_->set_cycle_clock(static_cast<std::int64_t>(cycle_usecs),
                                  static_cast<double>(next_usecs - cycle_usecs) / nframes,
                                  static_cast<std::int64_t>(next_usecs));
+    } else {
+        engine_->forget_cycle_clock();
     }
     // Publish where this cycle sits on both clocks (a seqlock: wait-free here).
     const std::uint32_t seq = clock_seq_.load(std::memory_order_relaxed);
@@ -571,8 +573,13 @@ void JackBackend::finish_port_retirement() {
     });
 }
 
-bool JackBackend::ports_settled() {
+bool JackBackend::ports_settled(const engine::Model& model) {
     finish_port_retirement();
+    if (!retiring_.empty()) return false;
+    // A port removed and added again under the same name (another kind or
+    // direction, in one transaction or snapshot) could not be registered
+    // while the old one was still retiring: it can now.
+    sync_ports(model);
     return retiring_.empty();
 }
 
@@ -583,7 +590,7 @@ std::int64_t JackBackend::clock_us_at(double unix_seconds) const {
     // skew the offset.
     double best_offset_us = 0.0;
     jack_time_t best_span = std::numeric_limits<jack_time_t>::max();
-    for (int attempt = 0; attempt < 4; ++attempt) {
+    for (int attempt = 0; attempt < 8; ++attempt) {
         const jack_time_t before = jack_get_time();
         timespec wall{};
         clock_gettime(CLOCK_REALTIME, &wall);

@@ -96,8 +96,10 @@ void Executor::render(const AudioIo& io, std::uint32_t offset, std::uint32_t nfr
     std::uint32_t position = 0;
     while (position < nframes) {
         const std::uint64_t now = frame_;
-        const std::uint64_t blocked_until = take_due_commands(now);
+        // Pending events were sent before anything still queued: they go
+        // first, so a frame's events apply in send order.
         apply_due_events(now);
+        const std::uint64_t blocked_until = take_due_commands(now);
         std::uint64_t next = blocked_until;
         if (pending_count_ > 0) next = std::min(next, pending_[0].frame);
         const std::uint64_t room = nframes - position;

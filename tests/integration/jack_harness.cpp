@@ -568,23 +568,6 @@ std::optional<jack_nframes_t> CaptureClient::jack_frame_at_time(jack_time_t usec
     return std::nullopt;
 }
 
-std::optional<double> CaptureClient::cycle_length_spread_us(jack_time_t from, jack_time_t to) const {
-    const std::size_t count = stamp_count_.load(std::memory_order_acquire);
-    std::size_t cycles = 0;
-    double shortest = 0.0;
-    double longest = 0.0;
-    for (std::size_t i = 0; i < count; ++i) {
-        const BlockStamp& block = stamps_[i];
-        if (block.next_usecs <= block.cycle_usecs || block.cycle_usecs < from || block.cycle_usecs > to) continue;
-        const auto length = static_cast<double>(block.next_usecs - block.cycle_usecs);
-        shortest = cycles == 0 ? length : std::min(shortest, length);
-        longest = cycles == 0 ? length : std::max(longest, length);
-        ++cycles;
-    }
-    if (cycles < 2) return std::nullopt;
-    return longest - shortest;
-}
-
 // ---------------------------------------------------------------------------
 // Notify socket
 

@@ -250,10 +250,6 @@ public:
     // clock), interpolated inside the recorded cycle that spans it from that
     // cycle's own times (jack_get_cycle_times); nullopt if no recorded cycle does.
     std::optional<jack_nframes_t> jack_frame_at_time(jack_time_t usecs) const;
-    // How much JACK's own estimate of a cycle's length (next_usecs -
-    // current_usecs) varied over the recorded cycles that started in [from,
-    // to], in microseconds; nullopt if fewer than two did.
-    std::optional<double> cycle_length_spread_us(jack_time_t from, jack_time_t to) const;
     bool server_lost() const { return shutdown_.load(std::memory_order_acquire); }
     double sample_rate() const { return sample_rate_; }
     void close();

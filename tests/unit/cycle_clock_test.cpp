@@ -144,5 +144,35 @@ TEST(CycleClockTest, LiveOnceTheCycleOfItsTimeIsRendered) {
     EXPECT_TRUE(rig.engine->is_live(result));
 }
 
+// A time in a cycle's last half frame rounds onto the next cycle's first
+// frame: the change is not live until that cycle is rendered.
+TEST(CycleClockTest, TimeInTheLastHalfFrameIsLiveOnlyWithTheNextCycle) {
+    EngineRig rig(config());
+    gated_sine(rig);
+    const SimulatedServer server(1.0);
+    server.drive(rig);
+    const ApplyResult result =
+        rig.engine->apply(std::vector<Edit>{SetParam{"g", "gain", 1.0f, 0.0f}}, 0, server.at(1023.7));
+    ASSERT_TRUE(result.ok());
+    rig.driver.render(1024, kBlock);
+    EXPECT_FALSE(rig.engine->is_live(result));
+    rig.driver.render(kBlock, kBlock);
+    EXPECT_TRUE(rig.engine->is_live(result));
+    EXPECT_EQ(first_sound(rig.out()), 1024u);
+}
+
+// Events for one frame apply in the order they were sent: one that waited
+// for its frame, then one sent later for "now" that reaches the same frame.
+TEST(CycleClockTest, EventsForOneFrameApplyInSendOrder) {
+    EngineRig rig(config());
+    gated_sine(rig);
+    ASSERT_TRUE(rig.engine->apply(std::vector<Edit>{SetParam{"g", "gain", 1.0f, 0.0f}}, 1024).ok());
+    rig.driver.render(1024, kBlock);  // the first waits in the pending list for frame 1024
+    ASSERT_TRUE(rig.engine->apply(std::vector<Edit>{SetParam{"g", "gain", 0.0f, 0.0f}}).ok());
+    rig.driver.render(kBlock, kBlock);
+    const std::span<const float> out = rig.out();
+    for (std::uint64_t n = 1024; n < 1024 + kBlock; ++n) ASSERT_EQ(out[n], 0.0f) << n;
+}
+
 }  // namespace
 }  // namespace rtgraph::engine

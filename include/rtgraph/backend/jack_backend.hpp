@@ -106,9 +106,10 @@ public:
     void sync_ports(const engine::Model& model);
 
     // [nrt] Unregisters the retired ports the audio thread can no longer
-    // touch, and says whether none is left: then JACK lists exactly the
-    // model's ports (registration itself is synchronous).
-    bool ports_settled();
+    // touch, then registers model ports a retiring one held the name of, and
+    // says whether none is left retiring: then JACK lists exactly `model`'s
+    // ports (registration itself is synchronous).
+    bool ports_settled(const engine::Model& model);
 
     // [nrt] Connects/disconnects one of our ports (short name) and an external
     // port; remembered so it is re-made after a server restart.

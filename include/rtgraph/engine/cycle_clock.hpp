@@ -35,7 +35,15 @@ public:
         known_ = true;
     }
 
-    // [rt] wait-free. Whether a backend ever gave a clock (offline: never).
+    // [rt] wait-free. The backend could not read its clock this cycle:
+    // clocked changes fall back to their estimated frames (and is_live to
+    // frames) until it can again, rather than trusting a stale clock.
+    void forget() noexcept RTGRAPH_NONBLOCKING {
+        known_ = false;
+        rendered_until_us_.store(0, std::memory_order_release);
+    }
+
+    // [rt] wait-free. Whether the backend gave a clock for this cycle.
     bool known() const noexcept RTGRAPH_NONBLOCKING { return known_; }
 
     // [rt] wait-free. The engine frame at which `us` falls, by this cycle's
@@ -49,7 +57,12 @@ public:
     // [rt] wait-free. Called once the cycle is rendered: everything timed
     // before its end has taken effect.
     void publish_rendered() noexcept RTGRAPH_NONBLOCKING {
-        if (known_) rendered_until_us_.store(end_us_, std::memory_order_release);
+        // Less half a frame: a time in the cycle's last half frame rounds
+        // onto the next cycle's first frame, and is not rendered yet.
+        if (known_) {
+            rendered_until_us_.store(end_us_ - static_cast<std::int64_t>(us_per_frame_ / 2.0),
+                                     std::memory_order_release);
+        }
     }
 
     // [any thread] The server time up to which audio has been rendered; 0

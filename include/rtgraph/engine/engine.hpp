@@ -116,6 +116,9 @@ public:
         executor_.set_cycle_clock(start_us, us_per_frame, end_us);
     }
 
+    // [rt] audio thread: the backend has no clock for the next process() call.
+    void forget_cycle_clock() noexcept RTGRAPH_NONBLOCKING { executor_.forget_cycle_clock(); }
+
     // [rt] audio thread.
     void process(const AudioIo& io, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING {
         executor_.process(io, nframes);

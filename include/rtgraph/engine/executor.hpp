@@ -67,6 +67,9 @@ public:
     void set_cycle_clock(std::int64_t start_us, double us_per_frame, std::int64_t end_us) noexcept
         RTGRAPH_NONBLOCKING;
 
+    // [rt] wait-free. No backend clock for the next process() call.
+    void forget_cycle_clock() noexcept RTGRAPH_NONBLOCKING { clock_.forget(); }
+
     // [any thread] The backend time up to which audio has been rendered (0
     // while no backend clock runs).
     std::int64_t clock_rendered_us() const noexcept { return clock_.rendered_until_us(); }
