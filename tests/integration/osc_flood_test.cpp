@@ -210,7 +210,34 @@ protected:
         return {after.client - before.client, after.daemon - before.daemon, after.misses - before.misses};
     }
 
-    void check_xruns(const Xruns& flood, const Xruns& idle, double duration_s) {
+    // The same datagrams sent, as fast, to a UDP socket of the test's own
+    // that nobody reads, over a window as long as the flood's: the xruns the
+    // kernel's loopback work alone causes on this machine, in this run.
+    Xruns kernel_baseline(const std::vector<std::vector<std::uint8_t>>& messages, Clock::duration duration) {
+        const int sink = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        const int buffer = 4 << 20;  // as rtgraphd asks for
+        ::setsockopt(sink, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer);
+        EXPECT_EQ(::bind(sink, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+        EXPECT_EQ(::getsockname(sink, reinterpret_cast<sockaddr*>(&address), &length), 0);
+        const int fd = open_socket(false, ntohs(address.sin_port));
+        const Xruns before = xruns();
+        const auto start = Clock::now();
+        for (const std::vector<std::uint8_t>& m : messages) ::send(fd, m.data(), m.size(), 0);
+        std::this_thread::sleep_until(start + duration);
+        const Xruns after = xruns();
+        ::close(fd);
+        ::close(sink);
+        return {after.client - before.client, after.daemon - before.daemon, after.misses - before.misses};
+    }
+
+    // `kernel`, when given: the whole-graph xruns the same traffic causes
+    // with no daemon reading it (kernel_baseline), the noise floor when it is
+    // above the idle one.
+    void check_xruns(const Xruns& flood, const Xruns& idle, double duration_s, const Xruns* kernel = nullptr) {
         const double cycles = period_frames_ > 0 ? duration_s * sample_rate_ / period_frames_ : 0.0;
         std::printf("[ figures  ] over %.2f s (%.0f cycles): xruns flood %llu (daemon /status %lld), "
                     "idle %llu (daemon /status %lld); rtgraphd deadline misses flood %lld, idle %lld\n",
@@ -235,12 +262,23 @@ protected:
         // with 5 in a 1 s flood against 0 idle). So the whole-graph count is
         // held to a bound that such noise stays under and that a control
         // plane starving the audio threads would not: 5 % of the cycles.
+        // A UDP flood is short (tenths of a second) and its kernel work
+        // bunched, so a burst of such late wake-ups can pass 5 % of its few
+        // cycles (7 in 65 against 0 idle, once in five suite runs): there the
+        // same traffic into a socket nobody reads, measured in this run, sets
+        // the floor.
         const double starved = 0.05 * cycles;
-        EXPECT_LE(static_cast<double>(flood.client),
-                  static_cast<double>(idle.client) + margin(static_cast<double>(idle.client)) + starved)
+        const double floor_client = std::max<double>(static_cast<double>(idle.client),
+                                                     kernel ? static_cast<double>(kernel->client) : 0.0);
+        const double floor_daemon = std::max<double>(static_cast<double>(idle.daemon),
+                                                     kernel ? static_cast<double>(kernel->daemon) : 0.0);
+        if (kernel != nullptr) {
+            std::printf("[ figures  ] the same traffic into a socket nobody reads: xruns %llu (daemon /status %lld)\n",
+                        static_cast<unsigned long long>(kernel->client), static_cast<long long>(kernel->daemon));
+        }
+        EXPECT_LE(static_cast<double>(flood.client), floor_client + margin(floor_client) + starved)
             << "the flood caused xruns";
-        EXPECT_LE(static_cast<double>(flood.daemon),
-                  static_cast<double>(idle.daemon) + margin(static_cast<double>(idle.daemon)) + starved)
+        EXPECT_LE(static_cast<double>(flood.daemon), floor_daemon + margin(floor_daemon) + starved)
             << "the flood caused xruns";
     }
 
@@ -391,7 +429,9 @@ TEST_F(OscFloodTest, UdpFloodDaemonSurvivesAndLossIsAccounted) {
     ASSERT_TRUE(tcp_version && tcp_version->done);
 
     const Xruns flood{after.client - before.client, after.daemon - before.daemon, after.misses - before.misses};
-    check_xruns(flood, idle_baseline(duration), seconds(duration));
+    const Xruns idle = idle_baseline(duration);
+    const Xruns kernel = kernel_baseline(messages, duration);
+    check_xruns(flood, idle, seconds(duration), &kernel);
 }
 
 // While jackd is stopped (SIGSTOP) the daemon's audio thread takes nothing
