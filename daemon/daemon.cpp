@@ -178,6 +178,7 @@ void Daemon::try_first_connect(Clock::time_point now) {
     engine_config.sample_rate = figures.sample_rate;
     engine_config.max_block = config_.engine.max_block;
     engine_config.fade_ms = static_cast<float>(config_.engine.fade_ms);
+    engine_config.worker_threads = config_.realtime.worker_threads;
     if (!lv2_host_) {
         // Plugin types are made for this sample rate; a server that comes back
         // at another rate ends the process (exit 75) and systemd restarts it.
@@ -195,18 +196,7 @@ void Daemon::try_first_connect(Clock::time_point now) {
         next_connect_try_ = now + seconds(connect_delay_s_);
         return;
     }
-    if (config_.realtime.worker_threads > 0) {
-        workers_ = std::make_unique<backend::WorkerPool>(backend::WorkerPoolConfig{
-            config_.realtime.worker_threads, config_.realtime.priority,
-            config_.realtime.cpu_affinity});
-        for (const backend::WorkerReport& report : workers_->reports()) {
-            if (report.realtime) {
-                spdlog::info("worker thread: SCHED_FIFO priority {}", report.priority);
-            } else {
-                spdlog::warn("worker thread: {}", report.note);
-            }
-        }
-    }
+    start_workers();
     last_progress_ = now;
     router_ = std::make_unique<control::CommandRouter>(*engine_, *this, RTGRAPH_VERSION,
                                                        persistence_ok_ ? &snapshots_ : nullptr);
@@ -426,6 +416,7 @@ void Daemon::follow_sample_rate(const std::string& why) {
     // The old engine has no audio thread any more (the backend dropped its
     // client when it saw the new rate), so it can go now.
     router_.reset();  // its pending replies belonged to the old engine
+    workers_.reset();  // they ran on the old engine's team
     engine_ = std::move(engine);
     last_meter_.clear();
     if (!backend_.start(*engine_, engine_->model(), error)) {
@@ -434,6 +425,7 @@ void Daemon::follow_sample_rate(const std::string& why) {
         exit_code_ = kExitTempFail;
         return;
     }
+    start_workers();
     router_ = std::make_unique<control::CommandRouter>(*engine_, *this, RTGRAPH_VERSION,
                                                        persistence_ok_ ? &snapshots_ : nullptr);
     saver_.mark_structural();
@@ -682,6 +674,7 @@ std::string Daemon::status_json_members() {
         {"state_max_write_ms", saver_.stats().max_write_ms},
         {"state_problem", state_problem_},
     };
+    j["workers"] = workers_status();
     const std::string text = j.dump();
     return text.substr(1, text.size() - 2);  // members only
 }
@@ -762,6 +755,46 @@ void Daemon::reload_config() {
                      keys);
     }
     notifier_.ready();
+}
+
+nlohmann::json Daemon::workers_status() const {
+    nlohmann::json threads = nlohmann::json::array();
+    nlohmann::json steps = nlohmann::json::array();
+    const engine::WorkerTeam* team = engine_ ? engine_->worker_team() : nullptr;
+    if (workers_) {
+        for (const backend::WorkerReport& report : workers_->reports()) {
+            threads.push_back({{"policy", report.realtime ? "SCHED_FIFO" : "SCHED_OTHER"},
+                               {"priority", report.realtime ? report.priority : 0},
+                               {"note", report.note}});
+        }
+    }
+    if (team != nullptr) {
+        for (unsigned t = 0; t <= team->workers(); ++t) steps.push_back(team->last_block_steps(t));
+    }
+    return {{"count", workers_ ? workers_->size() : 0},
+            {"threads", threads},
+            // Steps each thread ran in the last block: the JACK thread first.
+            {"steps_last_block", steps},
+            {"parallel_spans", team != nullptr ? team->spans() : 0},
+            {"wakes", team != nullptr ? team->wakes() : 0}};
+}
+
+void Daemon::start_workers() {
+    engine::WorkerTeam* team = engine_->worker_team();
+    if (team == nullptr) return;
+    // At the JACK process thread's own priority, so neither preempts the
+    // other while they share a span; a configured priority overrides.
+    const int priority =
+        config_.realtime.priority != 0 ? config_.realtime.priority : backend_.process_thread_priority();
+    workers_ = std::make_unique<backend::WorkerPool>(
+        backend::WorkerPoolConfig{team->workers(), priority, config_.realtime.cpu_affinity}, *team);
+    for (const backend::WorkerReport& report : workers_->reports()) {
+        if (report.realtime) {
+            spdlog::info("worker thread: SCHED_FIFO priority {}", report.priority);
+        } else {
+            spdlog::warn("worker thread: {}", report.note);
+        }
+    }
 }
 
 void Daemon::shutdown() {

@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "rtgraph/backend/jack_backend.hpp"
 #include "rtgraph/backend/worker_pool.hpp"
 #include "rtgraph/config/daemon_config.hpp"
@@ -82,6 +84,8 @@ private:
     void report_status(Clock::time_point now);
     void reload_config();
     void shutdown();
+    void start_workers();
+    nlohmann::json workers_status() const;  // /status "workers"  // on the engine's WorkerTeam, when it has one
 
     config::DaemonConfig config_;
     config::CommandLine command_line_;
@@ -91,7 +95,7 @@ private:
     plugins::PluginCatalog catalog_;
     std::unique_ptr<engine::Engine> engine_;
     backend::JackBackend backend_;
-    std::unique_ptr<backend::WorkerPool> workers_;
+    std::unique_ptr<backend::WorkerPool> workers_;  // on engine_'s team: reset before engine_ goes
     service::ServiceNotifier notifier_;
     TelemetryReporter telemetry_;
     control::OscTransport transport_;

@@ -59,6 +59,10 @@ ROWS = {
     "BM_GainChain/gains:1000": ("sine -> 1000 gains -> out (1001 nodes)", 15.0, True),
     "BM_Voices/voices:64": ("64 voices sine -> biquad -> gain (192 nodes)", None, True),
     "BM_Voices/voices:256": ("256 voices sine -> biquad -> gain (768 nodes)", 333.0, True),
+    "BM_VoicesWorkers/workers:0/real_time": ("256 voices, serial (wall clock)", None, True),
+    "BM_VoicesWorkers/workers:1/real_time": ("256 voices, 1 worker (wall clock)", None, True),
+    "BM_GainChainWorkers/workers:0/real_time": ("1000-gain chain, serial (wall clock)", None, True),
+    "BM_GainChainWorkers/workers:1/real_time": ("1000-gain chain, 1 worker (wall clock)", None, True),
     "BM_CompileProgram/nodes:1000": ("compile_program, 1000-node chain", 5000.0, False),
     "BM_ApplyConnect/nodes:1000": ("Engine::apply one Connect, 1000-node graph", None, False),
 }
@@ -104,6 +108,17 @@ for name in names:
     failed += result in ("FAIL", "ERROR")
     print(f"| {label} | {us(real)} | {us(cpu)} | {share} | "
           f"{'< ' + us(target) if target else '—'} | {result} |")
+
+# Parallel execution: ratios of wall-clock medians measured in this run.
+def ratio(serial, parallel):
+    if serial in medians and parallel in medians:
+        return medians[serial][0] / medians[parallel][0]
+    return None
+speedup = ratio("BM_VoicesWorkers/workers:0/real_time", "BM_VoicesWorkers/workers:1/real_time")
+chain = ratio("BM_GainChainWorkers/workers:0/real_time", "BM_GainChainWorkers/workers:1/real_time")
+if speedup is not None and chain is not None:
+    print(f"\n256 voices: 1 worker is {speedup:.2f}x the serial speed (target >= 1.7x); "
+          f"1000-gain chain: {100 * (1 / chain - 1):+.1f} % time with a worker (target <= +3 %).")
 
 context = report.get("context", {})
 print()

@@ -2,6 +2,7 @@
 #include "rtgraph/backend/jack_backend.hpp"
 
 #include <jack/midiport.h>
+#include <jack/thread.h>
 #include <pthread.h>
 #include <sched.h>
 
@@ -445,6 +446,11 @@ void JackBackend::retry_connections() {
             connect_pair(port, target);
         }
     }
+}
+
+int JackBackend::process_thread_priority() const {
+    if (client_ == nullptr) return 0;
+    return std::max(jack_client_real_time_priority(client_), 0);
 }
 
 void JackBackend::read_process_thread_sched() {

@@ -3,6 +3,8 @@
 
 #include <sched.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 namespace rtgraph::backend {
@@ -20,8 +22,11 @@ void prefault_stack() {
 
 }  // namespace
 
-WorkerPool::WorkerPool(const WorkerPoolConfig& config) {
-    for (unsigned i = 0; i < config.threads; ++i) {
+WorkerPool::WorkerPool(const WorkerPoolConfig& config, engine::WorkerTeam& team) : team_(team) {
+    const unsigned count = std::min(config.threads, team.workers());
+    starts_.reserve(count);
+    for (unsigned i = 0; i < count; ++i) starts_.push_back(Start{&team, i});
+    for (unsigned i = 0; i < count; ++i) {
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         WorkerReport report;
@@ -33,12 +38,17 @@ WorkerPool::WorkerPool(const WorkerPoolConfig& config) {
         if (!config.cpu_affinity.empty()) {
             cpu_set_t cpus;
             CPU_ZERO(&cpus);
-            for (int cpu : config.cpu_affinity) CPU_SET(cpu, &cpus);
+            // In turn: worker i on the i-th listed CPU.
+            CPU_SET(config.cpu_affinity[i % config.cpu_affinity.size()], &cpus);
             pthread_attr_setaffinity_np(&attr, sizeof cpus, &cpus);
         }
         pthread_t thread;
-        int rc = pthread_create(&thread, &attr, &WorkerPool::run, this);
-        if (rc == 0) {
+        int rc = config.priority > 0 ? pthread_create(&thread, &attr, &WorkerPool::run, &starts_[i]) : EINVAL;
+        if (config.priority <= 0) {
+            report.note = "the JACK process thread is not real-time; running as SCHED_OTHER";
+            pthread_attr_setinheritsched(&attr, PTHREAD_INHERIT_SCHED);
+            rc = pthread_create(&thread, &attr, &WorkerPool::run, &starts_[i]);
+        } else if (rc == 0) {
             report.realtime = true;
             report.priority = config.priority;
         } else {
@@ -46,7 +56,7 @@ WorkerPool::WorkerPool(const WorkerPoolConfig& config) {
             report.note = std::string("SCHED_FIFO refused (") + std::strerror(rc) +
                           "); running as SCHED_OTHER";
             pthread_attr_setinheritsched(&attr, PTHREAD_INHERIT_SCHED);
-            rc = pthread_create(&thread, &attr, &WorkerPool::run, this);
+            rc = pthread_create(&thread, &attr, &WorkerPool::run, &starts_[i]);
         }
         pthread_attr_destroy(&attr);
         if (rc != 0) {
@@ -60,15 +70,15 @@ WorkerPool::WorkerPool(const WorkerPoolConfig& config) {
 }
 
 WorkerPool::~WorkerPool() {
-    stop_.store(true, std::memory_order_release);
-    wake_.release(static_cast<std::ptrdiff_t>(threads_.size()));
+    team_.stop();
     for (pthread_t thread : threads_) pthread_join(thread, nullptr);
 }
 
-void* WorkerPool::run(void* self) {
-    auto* pool = static_cast<WorkerPool*>(self);
+void* WorkerPool::run(void* start) {
+    const Start& what = *static_cast<const Start*>(start);
+    pthread_setname_np(pthread_self(), "rtgraph-worker");  // how ps and /proc name it
     prefault_stack();
-    while (!pool->stop_.load(std::memory_order_acquire)) pool->wake_.acquire();
+    what.team->worker_main(what.worker);
     return nullptr;
 }
 

@@ -176,7 +176,7 @@ Problem check_port(std::int64_t port) {
     return check_range(port, 0, 65535);
 }
 Problem check_priority(std::int64_t priority) {
-    return check_range(priority, 1, 99);
+    return check_range(priority, 0, 99);
 }
 Problem check_worker_threads(std::int64_t count) {
     return check_range(count, 0, kMaxWorkerThreads);

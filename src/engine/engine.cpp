@@ -26,7 +26,19 @@ Engine::Engine(const EngineConfig& config, const NodeRegistry& registry)
       commands_(config.command_queue_capacity),
       retire_(config.retire_queue_capacity),
       telemetry_(config.telemetry_capacity),
-      executor_(config.max_block, commands_, retire_, telemetry_) {}
+      team_(config.worker_threads > 0
+                ? std::make_unique<WorkerTeam>(config.worker_threads, config.telemetry_capacity)
+                : nullptr),
+      executor_(config.max_block, commands_, retire_, telemetry_, team_.get()) {}
+
+bool Engine::read_telemetry(rt::TelemetryRecord& record) {
+    if (telemetry_.try_read(record)) return true;
+    if (team_ == nullptr) return false;
+    for (unsigned w = 0; w < team_->workers(); ++w) {
+        if (team_->telemetry(w).try_read(record)) return true;
+    }
+    return false;
+}
 
 Engine::~Engine() = default;
 
@@ -203,6 +215,7 @@ bool Engine::publish_program(std::uint64_t frame, std::int64_t clock_us) {
     const double fade_frames = config_.fade_ms * config_.sample_rate / 1000.0;
     request.fade_step = fade_frames >= 1.0 ? static_cast<float>(1.0 / fade_frames) : kInstantFadeStep;
     request.generation = generation_ + 1;
+    request.threads = config_.worker_threads + 1;
     for (const auto& [id, node] : instances_) {
         request.nodes.push_back({id, node, model_.node(id)->bypassed});
     }
@@ -316,6 +329,9 @@ EngineStats Engine::stats() const {
     stats.nonfinite_blocks = c.nonfinite_blocks.load(std::memory_order_relaxed);
     stats.swaps_postponed = c.swaps_postponed.load(std::memory_order_relaxed);
     stats.telemetry_dropped = telemetry_.dropped();
+    if (team_ != nullptr) {
+        for (unsigned w = 0; w < team_->workers(); ++w) stats.telemetry_dropped += team_->telemetry(w).dropped();
+    }
     stats.midi_dropped = c.midi_dropped.load(std::memory_order_relaxed);
     return stats;
 }

@@ -5,12 +5,10 @@
 #include "rtgraph/engine/executor.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <limits>
 #include <utility>
 
-#include "rtgraph/engine/dsp_kernels.hpp"
 #include "rtgraph/rt/denormals.hpp"
 
 namespace rtgraph::engine {
@@ -19,32 +17,11 @@ namespace {
 
 constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 
-// [rt] wait-free. dst (+)= src * gain, the gain moving towards target by at
-// most `step` per sample. Returns the gain reached.
-float mix_edge(float* dst, const float* src, std::uint32_t nframes, float gain, float target,
-               float step, bool accumulate) noexcept {
-    if (gain == target) {
-        if (accumulate) {
-            kernels::accumulate(dst, src, gain, nframes);
-        } else if (gain == 1.0f) {
-            std::memcpy(dst, src, nframes * sizeof(float));
-        } else {
-            kernels::scale(dst, src, gain, nframes);
-        }
-        return gain;
-    }
-    for (std::uint32_t i = 0; i < nframes; ++i) {
-        gain = gain < target ? std::min(gain + step, target) : std::max(gain - step, target);
-        dst[i] = (accumulate ? dst[i] : 0.0f) + src[i] * gain;
-    }
-    return gain;
-}
-
 }  // namespace
 
 Executor::Executor(std::uint32_t max_block, rt::SpscQueue<AudioCommand>& commands,
-                   rt::RetireQueue& retire, rt::TelemetryRing& telemetry)
-    : max_block_(max_block), commands_(commands), retire_(retire), telemetry_(telemetry) {}
+                   rt::RetireQueue& retire, rt::TelemetryRing& telemetry, WorkerTeam* team)
+    : max_block_(max_block), commands_(commands), retire_(retire), telemetry_(telemetry), team_(team) {}
 
 Executor::~Executor() {
     AudioCommand command;
@@ -65,6 +42,7 @@ void Executor::process(const AudioIo& io, std::uint32_t nframes) noexcept {
         render(io, done, chunk);
         done += chunk;
     }
+    if (team_ != nullptr) team_->end_block();
     counters_.frame.store(frame_, std::memory_order_release);
     clock_.publish_rendered();
 }
@@ -191,139 +169,6 @@ void Executor::apply_due_events(std::uint64_t now) noexcept {
     pending_count_ -= due;
 }
 
-const float* Executor::mix_input(const ProgramInput& input, std::uint32_t scratch,
-                                 std::uint32_t nframes) noexcept {
-    Program& program = *current_;
-    if (input.edge_count == 0) return program.buffers[program.silence_buffer];
-    if (settled_) {
-        // No edge of this program is fading: every gain equals its target, so
-        // the per-edge state need not be read at all.
-        if (input.edge_count == 1 && program.edges[input.first_edge].target_gain == 1.0f) {
-            return program.buffers[program.edges[input.first_edge].source_buffer];
-        }
-    } else if (input.edge_count == 1) {
-        const ProgramEdge& edge = program.edges[input.first_edge];
-        if (edge.state->gain == 1.0f && edge.target_gain == 1.0f) {
-            return program.buffers[edge.source_buffer];  // settled unity edge: no copy
-        }
-    }
-    float* mix = program.buffers[program.mix_buffer_base + scratch];
-    bool written = false;
-    for (std::uint32_t e = 0; e < input.edge_count; ++e) {
-        const ProgramEdge& edge = program.edges[input.first_edge + e];
-        if (settled_) {
-            if (edge.target_gain == 0.0f) continue;
-            mix_edge(mix, program.buffers[edge.source_buffer], nframes, edge.target_gain,
-                     edge.target_gain, program.fade_step, written);
-            written = true;
-            continue;
-        }
-        EdgeState& state = *edge.state;
-        if (state.gain == 0.0f && edge.target_gain == 0.0f) {
-            state.silent_generation.store(program.generation, std::memory_order_release);
-            continue;
-        }
-        if (state.gain != edge.target_gain) fading_ = true;
-        state.gain = mix_edge(mix, program.buffers[edge.source_buffer], nframes, state.gain,
-                              edge.target_gain, program.fade_step, written);
-        written = true;
-    }
-    return written ? mix : program.buffers[program.silence_buffer];
-}
-
-void Executor::run_node(const ProgramStep& step, std::uint32_t nframes) noexcept {
-    Program& program = *current_;
-    for (std::uint32_t i = 0; i < step.input_count; ++i) {
-        program.input_pointers[i] = mix_input(program.inputs[step.first_input + i], i, nframes);
-    }
-    for (std::uint32_t o = 0; o < step.output_count; ++o) {
-        program.output_pointers[o] = program.buffers[program.output_buffers[step.first_output + o]];
-    }
-    for (std::uint32_t i = 0; i < step.midi_input_count; ++i) {
-        program.midi_input_pointers[i] =
-            mix_midi_input(program.midi_inputs[step.first_midi_input + i], i);
-    }
-    for (std::uint32_t o = 0; o < step.midi_output_count; ++o) {
-        MidiBuffer& out =
-            program.midi_buffers[program.midi_output_buffers[step.first_midi_output + o]];
-        out.clear();
-        program.midi_output_pointers[o] = &out;
-    }
-    step.node->process(ProcessBlock{program.input_pointers.data(), program.output_pointers.data(),
-                                    nframes, frame_, &telemetry_,
-                                    program.midi_input_pointers.data(),
-                                    program.midi_output_pointers.data()});
-    if (step.bypass) {
-        // MIDI has nothing to crossfade: a bypassed node passes its MIDI
-        // inputs straight through (input i to output i) from the first block.
-        for (std::uint32_t o = 0; o < step.midi_output_count; ++o) {
-            MidiBuffer& out = *program.midi_output_pointers[o];
-            out.clear();
-            if (o >= step.midi_input_count) continue;
-            for (const MidiEvent& event : program.midi_input_pointers[o]->events()) {
-                out.push(event, event.frame);
-            }
-        }
-    }
-    if (step.bypass || step.node->bypass_mix() != 0.0f) apply_bypass(step, nframes);
-    bool finite = true;
-    for (std::uint32_t o = 0; o < step.output_count; ++o) {
-        finite = finite && kernels::all_finite(program.output_pointers[o], nframes);
-    }
-    if (finite) return;
-    // Silence the node instead of letting NaN/Inf poison everything after it,
-    // and clear its state so it can recover.
-    for (std::uint32_t o = 0; o < step.output_count; ++o) {
-        std::memset(program.output_pointers[o], 0, nframes * sizeof(float));
-    }
-    step.node->reset();
-    counters_.nonfinite_blocks.fetch_add(1, std::memory_order_relaxed);
-    telemetry_.write({rt::TelemetryKind::kNodeNonFinite, 0, step.node->id(), frame_, {}});
-}
-
-const MidiBuffer* Executor::mix_midi_input(const ProgramInput& input,
-                                           std::uint32_t scratch) noexcept {
-    Program& program = *current_;
-    std::uint32_t sources = 0;
-    bool releasing = false;
-    for (std::uint32_t e = 0; e < input.edge_count; ++e) {
-        const ProgramEdge& edge = program.midi_edges[input.first_edge + e];
-        if (edge.target_gain == 0.0f) {
-            // A leaving MIDI connection carries nothing from its first block;
-            // it is silent once the notes it started have been ended.
-            if (edge.state->held_notes.any()) {
-                releasing = true;
-            } else {
-                edge.state->silent_generation.store(program.generation, std::memory_order_release);
-            }
-            continue;
-        }
-        const MidiBuffer& source = program.midi_buffers[edge.source_buffer];
-        for (const MidiEvent& event : source.events()) edge.state->held_notes.track(event);
-        program.midi_merge_sources[sources++] = &source;
-    }
-    if (!releasing) {
-        if (sources == 0) return &program.midi_buffers[program.midi_empty_buffer];
-        if (sources == 1) return program.midi_merge_sources[0];
-    }
-    MidiBuffer& merged = program.midi_buffers[program.midi_merge_base + scratch];
-    merged.clear();
-    if (releasing) {
-        // Note-offs first, at the span's first frame, for the notes a removed
-        // connection left sounding in this input's node.
-        for (std::uint32_t e = 0; e < input.edge_count; ++e) {
-            const ProgramEdge& edge = program.midi_edges[input.first_edge + e];
-            if (edge.target_gain != 0.0f || !edge.state->held_notes.any()) continue;
-            if (edge.state->held_notes.release_into(merged, 0)) {
-                edge.state->silent_generation.store(program.generation, std::memory_order_release);
-            }
-        }
-    }
-    merge_midi(merged, {program.midi_merge_sources.data(), sources},
-               {program.midi_merge_cursors.data(), sources});
-    return &merged;
-}
-
 void Executor::read_midi_input(const AudioIo& io, const ProgramStep& step, std::uint32_t offset,
                                std::uint32_t nframes) noexcept {
     Program& program = *current_;
@@ -361,80 +206,31 @@ void Executor::apply_controller(const MidiEvent& event) noexcept {
     }
 }
 
-void Executor::write_midi_output(const AudioIo& io, const ProgramStep& step, std::uint32_t offset) noexcept {
-    Program& program = *current_;
-    const MidiBuffer* merged = mix_midi_input(program.midi_inputs[step.first_midi_input], 0);
-    MidiBuffer* destination =
-        step.slot < io.midi_output_count ? io.midi_outputs[step.slot] : nullptr;
-    if (destination == nullptr) return;
-    for (const MidiEvent& event : merged->events()) {
-        if (!destination->push(event, event.frame + offset)) {
-            counters_.midi_dropped.fetch_add(1, std::memory_order_relaxed);
-        }
-    }
-}
-
-void Executor::apply_bypass(const ProgramStep& step, std::uint32_t nframes) noexcept {
-    Program& program = *current_;
-    const float target = step.bypass ? 1.0f : 0.0f;
-    const float start = step.node->bypass_mix();
-    float mix = start;
-    for (std::uint32_t o = 0; o < step.output_count; ++o) {
-        float* out = program.output_pointers[o];
-        const float* dry = o < step.input_count ? program.input_pointers[o]
-                                                : program.buffers[program.silence_buffer];
-        mix = start;
-        if (mix == target) {  // settled fully bypassed
-            std::memcpy(out, dry, nframes * sizeof(float));
-            continue;
-        }
-        for (std::uint32_t i = 0; i < nframes; ++i) {
-            mix = mix < target ? std::min(mix + program.fade_step, target)
-                               : std::max(mix - program.fade_step, target);
-            out[i] += mix * (dry[i] - out[i]);
-        }
-    }
-    if (mix != target) fading_ = true;
-    step.node->bypass_mix() = step.output_count > 0 ? mix : target;
-}
-
 void Executor::run_steps(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept {
     if (current_ == nullptr || nframes == 0) return;
     Program& program = *current_;
-    fading_ = false;
-    for (const ProgramStep& step : program.steps) {
-        switch (step.kind) {
-            case StepKind::kNode:
-                run_node(step, nframes);
-                break;
-            case StepKind::kGraphInput: {
-                float* dst = program.buffers[program.output_buffers[step.first_output]];
-                const float* src = step.slot < io.input_count ? io.inputs[step.slot] : nullptr;
-                if (src != nullptr && kernels::all_finite(src + offset, nframes)) {
-                    std::memcpy(dst, src + offset, nframes * sizeof(float));
-                } else {
-                    std::memset(dst, 0, nframes * sizeof(float));
-                }
-                break;
-            }
-            case StepKind::kGraphMidiInput:
+    const SpanContext span{&program, &io, offset, nframes, frame_, settled_, &counters_};
+    bool fading = false;
+    if (team_ != nullptr && program.schedule.parallel() &&
+        program.scratch.size() == team_->workers() + 1) {
+        for (std::uint32_t s = 0; s < program.schedule.prologue_steps; ++s) {
+            read_midi_input(io, program.steps[s], offset, nframes);
+        }
+        fading = team_->run_span(span, telemetry_);
+    } else {
+        StepThread own{&program.scratch[0], &telemetry_};
+        for (const ProgramStep& step : program.steps) {
+            if (step.kind == StepKind::kGraphMidiInput) {
                 read_midi_input(io, step, offset, nframes);
-                break;
-            case StepKind::kGraphMidiOutput:
-                write_midi_output(io, step, offset);
-                break;
-            case StepKind::kGraphOutput: {
-                const float* mixed = mix_input(program.inputs[step.first_input], 0, nframes);
-                float* dst = step.slot < io.output_count ? io.outputs[step.slot] : nullptr;
-                if (dst == nullptr) break;
-                for (std::uint32_t i = 0; i < nframes; ++i) dst[offset + i] += mixed[i];
-                break;
+            } else {
+                run_step(span, own, step);
             }
         }
+        fading = own.fading;
     }
     // A segment in which no edge moved: from now on the program is settled
     // until the next one is adopted.
-    settled_ = !fading_;
+    settled_ = !fading;
 }
 
 }  // namespace rtgraph::engine

@@ -22,6 +22,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "rtgraph/engine/compiler.hpp"
@@ -90,10 +91,20 @@ std::vector<eng::Edit> voice_edits(std::size_t voices) {
 // An engine with one captured graph output, driven block by block.
 class BenchEngine {
   public:
-    BenchEngine() : engine_(make_config(), builtin_registry()), output_(kMaxBlock, 0.0f) {
+    // `workers` threads help the benchmark's thread (which plays the audio
+    // thread) run the graph.
+    explicit BenchEngine(unsigned workers = 0)
+        : engine_(make_config(workers), builtin_registry()), output_(kMaxBlock, 0.0f) {
         outputs_[0] = output_.data();
         io_.outputs = outputs_.data();
         io_.output_count = 1;
+        if (eng::WorkerTeam* team = engine_.worker_team()) {
+            for (unsigned w = 0; w < workers; ++w) threads_.emplace_back([team, w] { team->worker_main(w); });
+        }
+    }
+    ~BenchEngine() {
+        if (eng::WorkerTeam* team = engine_.worker_team()) team->stop();
+        for (std::thread& thread : threads_) thread.join();
     }
 
     // [nrt] Applies `edits`; on refusal marks the benchmark failed and returns false.
@@ -137,8 +148,9 @@ class BenchEngine {
     float first_sample() const noexcept { return output_[0]; }
 
   private:
-    static eng::EngineConfig make_config() {
+    static eng::EngineConfig make_config(unsigned workers) {
         eng::EngineConfig config;
+        config.worker_threads = workers;
         config.sample_rate = kSampleRate;
         config.max_block = kMaxBlock;
         return config;
@@ -154,6 +166,7 @@ class BenchEngine {
     std::vector<float> output_;
     std::array<float*, 1> outputs_{};
     eng::AudioIo io_;
+    std::vector<std::thread> threads_;
 };
 
 // The timed loop shared by the process benchmarks: one block per iteration.
@@ -207,6 +220,39 @@ void BM_Voices(benchmark::State& state) {
     state.counters["voices"] = static_cast<double>(voices);
 }
 BENCHMARK(BM_Voices)->ArgName("voices")->Arg(64)->Arg(256)->Unit(benchmark::kMicrosecond);
+
+// Parallel execution: the same graphs with 0 and 1 worker, timed on the wall
+// clock (the work is shared between threads, so one thread's CPU time says
+// nothing). 256 independent sine -> biquad -> gain voices (two branches of
+// 128), and the 1000-gain chain, which has nothing to share.
+void BM_VoicesWorkers(benchmark::State& state) {
+    const auto workers = static_cast<unsigned>(state.range(0));
+    constexpr std::size_t kVoices = 256;
+    BenchEngine rig(workers);
+    const std::vector<eng::Edit> edits = voice_edits(kVoices);
+    if (!rig.apply(edits, state)) return;
+    if (!rig.settle(kSettleBlocks)) {
+        state.SkipWithError("the graph did not settle");
+        return;
+    }
+    time_blocks(state, rig, 3 * kVoices);
+    state.counters["workers"] = workers;
+}
+BENCHMARK(BM_VoicesWorkers)->ArgName("workers")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+void BM_GainChainWorkers(benchmark::State& state) {
+    const auto workers = static_cast<unsigned>(state.range(0));
+    BenchEngine rig(workers);
+    const std::vector<eng::Edit> edits = gain_chain_edits(1000);
+    if (!rig.apply(edits, state)) return;
+    if (!rig.settle(kSettleBlocks)) {
+        state.SkipWithError("the graph did not settle");
+        return;
+    }
+    time_blocks(state, rig, 1001);
+    state.counters["workers"] = workers;
+}
+BENCHMARK(BM_GainChainWorkers)->ArgName("workers")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // [nrt] A compile request for a chain of `count` nodes (one sine, then gains)
 // ending in graph output slot 0, with fresh instances from the registry.

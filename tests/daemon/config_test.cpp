@@ -155,7 +155,7 @@ TEST(DefaultConfig, DefaultValues) {
     EXPECT_EQ(c.osc.max_packet_bytes, 4194304u);  // 4 MiB: a transaction of tens of thousands of commands
     EXPECT_EQ(c.engine.max_block, 2048u);
     EXPECT_DOUBLE_EQ(c.engine.fade_ms, 5.0);
-    EXPECT_EQ(c.realtime.priority, 70);
+    EXPECT_EQ(c.realtime.priority, 0);  // the JACK process thread's
     EXPECT_EQ(c.paths.state_dir, "/var/lib/rtgraph");
     EXPECT_EQ(c.log_level, "info");
 }
@@ -389,10 +389,10 @@ struct ValueCase {
 
 TEST(LoadConfig, OutOfRangeValuesAreErrorsNamingKeyAndLine) {
     const std::vector<ValueCase> cases = {
-        {"[realtime]\npriority = 0", "realtime.priority", "must be between 1 and 99 (got 0)"},
-        {"[realtime]\npriority = 100", "realtime.priority", "must be between 1 and 99 (got 100)"},
+        {"[realtime]\npriority = -1", "realtime.priority", "must be between 0 and 99 (got -1)"},
+        {"[realtime]\npriority = 100", "realtime.priority", "must be between 0 and 99 (got 100)"},
         {"[realtime]\npriority = 9999999999", "realtime.priority",
-         "must be between 1 and 99 (got 9999999999)"},
+         "must be between 0 and 99 (got 9999999999)"},
         {"[realtime]\nworker_threads = -1", "realtime.worker_threads",
          "must be between 0 and 64 (got -1)"},
         {"[realtime]\ncpu_affinity = [0, 1024]", "realtime.cpu_affinity",
@@ -505,7 +505,7 @@ allow = [
 
 TEST(LoadConfig, ManyErrorsAreAllReportedInFileOrder) {
     const LoadResult result = load(R"([realtime]
-priority = 0
+priority = -1
 [osc]
 udp_port = 70000
 [engine]

@@ -270,6 +270,43 @@ TEST_F(DaemonJackTest, SineReachesJackClient) {
     EXPECT_EQ(ts::peak(right), 0.0) << "rtgt:right carries nothing in the patch";
 }
 
+// 2a. With a worker thread, two independent branches (each a sine through
+//     a gain) play on both outputs at the sine's frequency and level, and
+//     the worker is SCHED_FIFO at the JACK process thread's own priority.
+TEST_F(DaemonJackTest, TwoBranchesPlayWithAWorkerAtJacksPriority) {
+    settings_.worker_threads = 1;
+    settings_.patch_text =
+        "add sine a freq=1000 amp=0.5\nadd gain ga gain=1\nconnect a:out ga:in\nconnect ga:out graph:left\n"
+        "add sine b freq=1000 amp=0.5\nadd gain gb gain=1\nconnect b:out gb:in\nconnect gb:out graph:right\n";
+    ASSERT_NO_FATAL_FAILURE(start_all());
+    CaptureClient& capture = add_capture(2, 6.0);
+    ASSERT_TRUE(capture.ok());
+    ASSERT_TRUE(capture.connect_from("rtgt:left", 0));
+    ASSERT_TRUE(capture.connect_from("rtgt:right", 1));
+    for (unsigned port : {0u, 1u}) {
+        const std::optional<std::size_t> onset = wait_for_onset(capture, port);
+        ASSERT_TRUE(onset) << "no signal on port " << port;
+        const CleanWindow window = find_clean_window(capture, port, *onset + 480, kWant, kSearch);
+        ASSERT_NO_FATAL_FAILURE(expect_sine(window, kAtLeast, port == 0 ? "left" : "right"));
+    }
+    EXPECT_TRUE(daemon_->log_contains("worker thread: SCHED_FIFO priority")) << daemon_->log();
+    const std::vector<ThreadSched> threads = thread_scheduling(daemon_->pid());
+    std::vector<ThreadSched> workers, fifo_others;
+    for (const ThreadSched& thread : threads) {
+        if (thread.name == "rtgraph-worker") {
+            workers.push_back(thread);
+        } else if (thread.policy == SCHED_FIFO) {
+            fifo_others.push_back(thread);  // the JACK process thread
+        }
+    }
+    ASSERT_EQ(workers.size(), 1u);
+    ASSERT_EQ(fifo_others.size(), 1u) << "one JACK process thread in SCHED_FIFO";
+    EXPECT_EQ(workers[0].policy, SCHED_FIFO);
+    EXPECT_EQ(workers[0].rt_priority, fifo_others[0].rt_priority);
+    std::printf("[ figures  ] worker SCHED_FIFO priority %d, JACK process thread priority %d\n",
+                workers[0].rt_priority, fifo_others[0].rt_priority);
+}
+
 // 2b. The shipped demo patch (config/patches/demo.patch) loads in the daemon
 //     and plays on both default outputs: finite, audible, not clipping hard.
 TEST_F(DaemonJackTest, ShippedDemoPatchPlays) {

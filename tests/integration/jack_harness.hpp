@@ -172,6 +172,7 @@ struct DaemonSettings {
     std::vector<std::string> osc_allow;
     double osc_meter_rate_hz = -1.0;
     std::vector<std::string> ladspa_path;  // [paths] ladspa_path, when not empty
+    unsigned worker_threads = 0;           // [realtime] worker_threads
 
     std::string to_toml(const std::filesystem::path& state_dir,
                         const std::filesystem::path& patch_path) const;

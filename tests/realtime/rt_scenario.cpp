@@ -79,8 +79,9 @@ void build_base(Engine& engine) {
     }
 }
 
-EngineConfig scenario_config() {
+EngineConfig scenario_config(unsigned workers) {
     EngineConfig config;
+    config.worker_threads = workers;
     config.sample_rate = 48000.0;
     config.max_block = 256;
     config.fade_ms = 2.0f;
@@ -89,8 +90,28 @@ EngineConfig scenario_config() {
 
 ScenarioStats stats_of(const Engine& engine, std::uint64_t blocks, std::uint64_t events) {
     const EngineStats s = engine.stats();
-    return ScenarioStats{blocks, s.live_generation, events, s.nonfinite_blocks};
+    const WorkerTeam* team = engine.worker_team();
+    return ScenarioStats{blocks, s.live_generation, events, s.nonfinite_blocks,
+                         team != nullptr ? team->spans() : 0, team != nullptr ? team->wakes() : 0};
 }
+
+// The engine's worker threads, stopped and joined when this goes.
+class ScenarioWorkers {
+public:
+    ScenarioWorkers(Engine& engine, RtScopeHooks hooks) : team_(engine.worker_team()) {
+        if (team_ == nullptr) return;
+        team_->set_scope_hooks(hooks.enter, hooks.exit);
+        for (unsigned w = 0; w < team_->workers(); ++w) threads_.emplace_back([this, w] { team_->worker_main(w); });
+    }
+    ~ScenarioWorkers() {
+        if (team_ != nullptr) team_->stop();
+        for (std::thread& thread : threads_) thread.join();
+    }
+
+private:
+    WorkerTeam* team_;
+    std::vector<std::thread> threads_;
+};
 
 }  // namespace
 
@@ -106,9 +127,10 @@ void register_scenario_nodes(NodeRegistry& registry) {
 }
 
 ScenarioStats run_offline_scenario(const NodeRegistry& registry, RtScopeHooks hooks,
-                                   std::uint32_t blocks) {
-    Engine engine(scenario_config(), registry);
+                                   std::uint32_t blocks, unsigned workers) {
+    Engine engine(scenario_config(workers), registry);
     build_base(engine);
+    ScenarioWorkers threads(engine, hooks);
     std::vector<float> in(kBlock, 0.1f), out_1(kBlock), out_2(kBlock);
     const float* inputs[] = {in.data()};
     float* outputs[] = {out_1.data(), out_2.data()};
@@ -135,9 +157,10 @@ ScenarioStats run_offline_scenario(const NodeRegistry& registry, RtScopeHooks ho
 }
 
 ScenarioStats run_threaded_scenario(const NodeRegistry& registry, RtScopeHooks hooks,
-                                    std::uint32_t blocks) {
-    Engine engine(scenario_config(), registry);
+                                    std::uint32_t blocks, unsigned workers) {
+    Engine engine(scenario_config(workers), registry);
     build_base(engine);
+    ScenarioWorkers threads(engine, hooks);
     std::atomic<std::uint32_t> blocks_done{0};
     std::thread audio([&] {
         std::vector<float> in(kBlock, 0.1f), out_1(kBlock), out_2(kBlock);

@@ -26,16 +26,20 @@ struct ScenarioStats {
     std::uint64_t swaps = 0;
     std::uint64_t events = 0;
     std::uint64_t nonfinite_blocks = 0;
+    std::uint64_t parallel_spans = 0;  // spans run with the workers
+    std::uint64_t wakes = 0;           // futex wakes the audio thread made
 };
 
 // [nrt] Registers every built-in type plus a "spike" test node that emits a
 // NaN when its `armed` parameter is 1.
 void register_scenario_nodes(engine::NodeRegistry& registry);
 
+// With `workers` > 0 the engine has that many worker threads (std::thread,
+// the hooks marking their real-time part too).
 ScenarioStats run_offline_scenario(const engine::NodeRegistry& registry, RtScopeHooks hooks,
-                                   std::uint32_t blocks);
+                                   std::uint32_t blocks, unsigned workers = 0);
 
 ScenarioStats run_threaded_scenario(const engine::NodeRegistry& registry, RtScopeHooks hooks,
-                                    std::uint32_t blocks);
+                                    std::uint32_t blocks, unsigned workers = 0);
 
 }  // namespace rtgraph::test_support

@@ -5,12 +5,15 @@
 #include "rt_tripwire.hpp"
 
 #include <dlfcn.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdarg>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -28,6 +31,7 @@ namespace {
 thread_local bool t_in_rt_scope = false;
 std::atomic<std::uint64_t> g_violations{0};
 std::atomic<const char*> g_first_violation{nullptr};
+std::atomic<std::uint64_t> g_futex_wakes{0};
 
 void flag(const char* what) noexcept {
     if (!t_in_rt_scope) return;
@@ -65,7 +69,10 @@ std::string first_rt_violation() {
 void reset_rt_violations() {
     g_violations = 0;
     g_first_violation = nullptr;
+    g_futex_wakes = 0;
 }
+
+std::uint64_t rt_futex_wakes() { return g_futex_wakes.load(); }
 
 }  // namespace rtgraph::test_support
 
@@ -161,6 +168,23 @@ int nanosleep(const struct timespec* request, struct timespec* remain) {
     flag("nanosleep");
     static auto next = next_symbol<int (*)(const struct timespec*, struct timespec*)>("nanosleep");
     return next(request, remain);
+}
+
+// The one system call the audio thread may make: waking sleeping workers
+// (FUTEX_WAKE). It is counted, not flagged; any other syscall() is flagged.
+long syscall(long number, ...) {
+    va_list list;
+    va_start(list, number);
+    long a[6];
+    for (long& arg : a) arg = va_arg(list, long);
+    va_end(list);
+    if (number == SYS_futex && (a[1] & FUTEX_CMD_MASK) == FUTEX_WAKE) {
+        if (t_in_rt_scope) g_futex_wakes.fetch_add(1, std::memory_order_relaxed);
+    } else {
+        flag("syscall");
+    }
+    static auto next = next_symbol<long (*)(long, ...)>("syscall");
+    return next(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 int usleep(useconds_t microseconds) {

@@ -1,7 +1,7 @@
 // A test-build tripwire for the audio thread.
 //
 // This test binary replaces malloc, free and friends, pthread mutex/rwlock/
-// condition calls and a few blocking syscalls with versions that count (and
+// condition calls, syscall() and a few blocking syscalls with versions that count (and
 // name) any call made while the calling thread is inside an RtScope. Linking
 // it into a binary is what arms it; nothing else in the project uses it.
 #pragma once
@@ -28,5 +28,7 @@ public:
 std::uint64_t rt_violations();
 std::string first_rt_violation();
 void reset_rt_violations();
+// Futex wakes made inside RtScopes (allowed: waking sleeping workers).
+std::uint64_t rt_futex_wakes();
 
 }  // namespace rtgraph::test_support

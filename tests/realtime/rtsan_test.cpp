@@ -28,6 +28,23 @@ TEST(RtsanTest, ThreadedStormRunsWithoutAViolation) {
     EXPECT_GT(stats.swaps, 50u);
 }
 
+// The workers run steps in RTGRAPH_NONBLOCKING functions too; the audio
+// thread's futex wake is the one call marked as allowed.
+TEST(RtsanTest, OfflineStormWithThreeWorkersRunsWithoutAViolation) {
+    NodeRegistry registry;
+    register_scenario_nodes(registry);
+    const ScenarioStats stats = run_offline_scenario(registry, {}, 6000, 3);
+    EXPECT_GT(stats.parallel_spans, 3000u);
+    EXPECT_GT(stats.wakes, 0u);
+}
+
+TEST(RtsanTest, ThreadedStormWithAWorkerRunsWithoutAViolation) {
+    NodeRegistry registry;
+    register_scenario_nodes(registry);
+    const ScenarioStats stats = run_threaded_scenario(registry, {}, 20000, 1);
+    EXPECT_GT(stats.parallel_spans, 10000u);
+}
+
 void* volatile g_escape = nullptr;
 
 class AllocatingNode final : public Node {

@@ -58,6 +58,23 @@ TEST_F(TripwireTest, OfflineStormMakesNoForbiddenCall) {
     EXPECT_GT(stats.nonfinite_blocks, 10u);
 }
 
+TEST_F(TripwireTest, OfflineStormWithThreeWorkersMakesNoForbiddenCallButCountedWakes) {
+    const ScenarioStats stats = run_offline_scenario(registry_, kTripwireHooks, 6000, 3);
+    EXPECT_EQ(rt_violations(), 0u) << "first forbidden call: " << first_rt_violation();
+    EXPECT_GT(stats.parallel_spans, 3000u);
+    // Every futex wake inside a real-time scope is one the team counted.
+    EXPECT_EQ(rt_futex_wakes(), stats.wakes);
+    EXPECT_GT(stats.wakes, 0u);
+    EXPECT_GT(stats.nonfinite_blocks, 10u);
+}
+
+TEST_F(TripwireTest, ThreadedStormWithAWorkerMakesNoForbiddenCall) {
+    const ScenarioStats stats = run_threaded_scenario(registry_, kTripwireHooks, 20000, 1);
+    EXPECT_EQ(rt_violations(), 0u) << "first forbidden call: " << first_rt_violation();
+    EXPECT_EQ(rt_futex_wakes(), stats.wakes);
+    EXPECT_GT(stats.parallel_spans, 10000u);
+}
+
 TEST_F(TripwireTest, ThreadedStormMakesNoForbiddenCall) {
     const ScenarioStats stats = run_threaded_scenario(registry_, kTripwireHooks, 20000);
     EXPECT_EQ(rt_violations(), 0u) << "first forbidden call: " << first_rt_violation();

@@ -139,6 +139,10 @@ public:
     // buffer holds in one cycle).
     std::uint64_t midi_refused() const noexcept { return midi_refused_.load(std::memory_order_relaxed); }
     BackendFigures figures() const;
+    // [nrt] The SCHED_FIFO priority JACK gives this client's process thread
+    // (jack_client_real_time_priority), or 0 when it is not real-time or no
+    // client is open. Known as soon as the client is open.
+    int process_thread_priority() const;
 
     // [nrt] Remembers (or forgets) an external connection without asking
     // JACK: a restored state names peers that may not exist yet, and they are

@@ -3,23 +3,22 @@
 // Threads: created and stopped by the control thread. Each worker is
 // SCHED_FIFO at the configured priority (falling back to SCHED_OTHER, with the
 // reason, when the system refuses), pinned to the configured CPUs, with its
-// stack pre-faulted. They wait for work on a semaphore; the executor does not
-// hand them any yet (the graph runs on the JACK thread), so today they only
-// prove the set-up works where it will matter.
+// stack pre-faulted. Each runs engine::WorkerTeam::worker_main: it helps the
+// JACK thread run a span's steps and sleeps on a futex between spans.
 #pragma once
 
 #include <pthread.h>
 
-#include <atomic>
-#include <semaphore>
 #include <string>
 #include <vector>
+
+#include "rtgraph/engine/worker_team.hpp"
 
 namespace rtgraph::backend {
 
 struct WorkerPoolConfig {
     unsigned threads = 0;
-    int priority = 70;             // SCHED_FIFO 1..99
+    int priority = 70;             // SCHED_FIFO 1..99; 0: SCHED_OTHER
     std::vector<int> cpu_affinity;  // empty: any CPU
 };
 
@@ -31,9 +30,10 @@ struct WorkerReport {
 
 class WorkerPool {
 public:
-    // [nrt] Starts the threads. Check reports() for what the system granted.
-    explicit WorkerPool(const WorkerPoolConfig& config);
-    // [nrt] Stops and joins every worker.
+    // [nrt] Starts config.threads threads (at most team.workers()) on `team`,
+    // which must outlive the pool. Check reports() for what the system granted.
+    WorkerPool(const WorkerPoolConfig& config, engine::WorkerTeam& team);
+    // [nrt] Stops the team and joins every worker.
     ~WorkerPool();
 
     WorkerPool(const WorkerPool&) = delete;
@@ -43,12 +43,16 @@ public:
     std::size_t size() const { return threads_.size(); }
 
 private:
-    static void* run(void* self);
+    struct Start {
+        engine::WorkerTeam* team;
+        unsigned worker;
+    };
+    static void* run(void* start);
 
+    engine::WorkerTeam& team_;
+    std::vector<Start> starts_;  // sized before any thread starts: threads keep pointers into it
     std::vector<pthread_t> threads_;
     std::vector<WorkerReport> reports_;
-    std::counting_semaphore<> wake_{0};
-    std::atomic<bool> stop_{false};
 };
 
 }  // namespace rtgraph::backend

@@ -71,8 +71,8 @@ struct DaemonConfig {
     } engine;
 
     struct Realtime {
-        int priority = 70;              // SCHED_FIFO priority of worker threads, 1 .. 99
-        unsigned worker_threads = 0;    // 0: automatic; else 1 .. kMaxWorkerThreads
+        int priority = 0;               // SCHED_FIFO priority of worker threads, 1 .. 99; 0: JACK's
+        unsigned worker_threads = 0;    // 0: none; else 1 .. kMaxWorkerThreads
         std::vector<int> cpu_affinity;  // CPUs for workers; empty: no pinning
         bool lock_memory = true;        // mlockall(MCL_CURRENT | MCL_FUTURE) at start
         friend bool operator==(const Realtime&, const Realtime&) = default;

@@ -45,6 +45,9 @@ struct CompileRequest {
     std::uint32_t max_block = 1024;
     float fade_step = 1.0f;
     std::uint64_t generation = 0;
+    // Threads that will run the program's steps (the audio thread and its
+    // workers): that many scratch sets, and with more than one a schedule.
+    std::uint32_t threads = 1;
 };
 
 // [nrt] may allocate. Edges whose endpoints are not in `nodes` are ignored.

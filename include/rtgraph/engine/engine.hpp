@@ -41,6 +41,10 @@ struct EngineConfig {
     std::uint32_t retire_queue_capacity = 64;
     std::uint32_t telemetry_capacity = 4096;
     std::uint32_t max_graph_ports = 64;  // per direction and kind
+    // Threads that help the audio thread run the graph (see WorkerTeam). The
+    // engine makes the team; the caller starts that many threads on it
+    // (backend::WorkerPool). 0: every step runs on the audio thread.
+    unsigned worker_threads = 0;
 };
 
 struct ApplyResult {
@@ -100,8 +104,14 @@ public:
     // [nrt] housekeeping: frees programs the audio thread retired. Returns how many.
     std::size_t collect_garbage();
 
-    // [nrt] housekeeping: next telemetry record, false when none.
-    bool read_telemetry(rt::TelemetryRecord& record) { return telemetry_.try_read(record); }
+    // [nrt] housekeeping: next telemetry record, false when none. The audio
+    // thread and each worker write their own ring; records of one thread
+    // come in order, those of different threads in no particular order.
+    bool read_telemetry(rt::TelemetryRecord& record);
+
+    // The team the worker threads run on, or null with worker_threads = 0.
+    WorkerTeam* worker_team() noexcept { return team_.get(); }
+    const WorkerTeam* worker_team() const noexcept { return team_.get(); }
 
     // [rt] audio thread: the ring it writes telemetry into. A backend running
     // process() may add its own records (block load) from that same thread.
@@ -182,6 +192,7 @@ private:
     rt::SpscQueue<AudioCommand> commands_;
     rt::RetireQueue retire_;
     rt::TelemetryRing telemetry_;
+    std::unique_ptr<WorkerTeam> team_;  // before executor_, which refers to it
     Executor executor_;
 
     std::uint64_t next_seq_ = 1;

@@ -10,6 +10,8 @@
 // queue is full it keeps the old program one more block) and applies
 // parameter events at their exact frame by splitting the block there. Every
 // node advances sample by sample, so the split points never change the output.
+// With a WorkerTeam, each span of a program that has a schedule runs on the
+// audio thread and the workers at once (see WorkerTeam); a span is a barrier.
 #pragma once
 
 #include <array>
@@ -19,7 +21,10 @@
 #include "rtgraph/engine/audio_command.hpp"
 #include "rtgraph/engine/audio_io.hpp"
 #include "rtgraph/engine/cycle_clock.hpp"
+#include "rtgraph/engine/executor_counters.hpp"
 #include "rtgraph/engine/program.hpp"
+#include "rtgraph/engine/step_runner.hpp"
+#include "rtgraph/engine/worker_team.hpp"
 #include "rtgraph/rt/annotations.hpp"
 #include "rtgraph/rt/retire_queue.hpp"
 #include "rtgraph/rt/spsc_queue.hpp"
@@ -27,24 +32,15 @@
 
 namespace rtgraph::engine {
 
-struct ExecutorCounters {
-    std::atomic<std::uint64_t> frame{0};            // frames processed so far
-    std::atomic<std::uint64_t> live_generation{0};  // generation of the running program
-    std::atomic<std::uint64_t> consumed_seq{0};     // last command taken from the queue
-    std::atomic<std::uint64_t> events_dropped{0};   // events whose node left before their frame
-    std::atomic<std::uint64_t> nonfinite_blocks{0}; // node outputs silenced for NaN/Inf
-    std::atomic<std::uint64_t> swaps_postponed{0};  // blocks a swap waited for retire space
-    std::atomic<std::uint64_t> midi_dropped{0};     // MIDI events beyond a buffer's capacity
-};
-
 class Executor {
 public:
     // Events scheduled for a later block wait here, sorted by frame.
     static constexpr std::size_t kMaxPendingEvents = 512;
 
-    // [nrt]
+    // [nrt] `team` (may be null: everything runs on the audio thread) must
+    // outlive the executor; programs are then compiled for its threads.
     Executor(std::uint32_t max_block, rt::SpscQueue<AudioCommand>& commands,
-             rt::RetireQueue& retire, rt::TelemetryRing& telemetry);
+             rt::RetireQueue& retire, rt::TelemetryRing& telemetry, WorkerTeam* team = nullptr);
     // [nrt] frees the current program and any still queued.
     ~Executor();
 
@@ -91,22 +87,15 @@ private:
     std::uint64_t due_frame(const AudioCommand& command) const noexcept RTGRAPH_NONBLOCKING;
     void run_steps(const AudioIo& io, std::uint32_t offset, std::uint32_t nframes) noexcept
         RTGRAPH_NONBLOCKING;
-    void run_node(const ProgramStep& step, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
-    void apply_bypass(const ProgramStep& step, std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
-    const MidiBuffer* mix_midi_input(const ProgramInput& input, std::uint32_t scratch) noexcept
-        RTGRAPH_NONBLOCKING;
     void read_midi_input(const AudioIo& io, const ProgramStep& step, std::uint32_t offset,
                          std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
-    void write_midi_output(const AudioIo& io, const ProgramStep& step, std::uint32_t offset) noexcept
-        RTGRAPH_NONBLOCKING;
     void apply_controller(const MidiEvent& event) noexcept RTGRAPH_NONBLOCKING;
-    const float* mix_input(const ProgramInput& input, std::uint32_t scratch,
-                           std::uint32_t nframes) noexcept RTGRAPH_NONBLOCKING;
 
     const std::uint32_t max_block_;
     rt::SpscQueue<AudioCommand>& commands_;
     rt::RetireQueue& retire_;
     rt::TelemetryRing& telemetry_;
+    WorkerTeam* const team_;
 
     // Audio-thread state.
     Program* current_ = nullptr;
@@ -115,7 +104,6 @@ private:
     std::size_t pending_count_ = 0;
     bool retire_full_reported_ = false;
     bool settled_ = false;  // no edge of the current program fades any more
-    bool fading_ = false;   // an edge moved in the segment being rendered
     CycleClock clock_;
 
     ExecutorCounters counters_;

@@ -13,6 +13,7 @@
 
 #include "rtgraph/engine/edge_state.hpp"
 #include "rtgraph/engine/node.hpp"
+#include "rtgraph/engine/step_schedule.hpp"
 
 namespace rtgraph::engine {
 
@@ -66,6 +67,20 @@ struct ProgramCcMap {
     std::uint32_t ramp_frames;
 };
 
+// [rt] What one thread running steps writes per step: pointer arrays sized for
+// the widest step, and the first of its own mix and MIDI merge buffers. One
+// per thread (the audio thread's is [0]), so steps can run at once.
+struct StepScratch {
+    std::uint32_t mix_buffer_base = 0;   // buffers [base, base + widest inputs)
+    std::uint32_t midi_merge_base = 0;   // MIDI buffers [base, base + widest MIDI ports)
+    std::vector<const float*> input_pointers;
+    std::vector<float*> output_pointers;
+    std::vector<const MidiBuffer*> midi_input_pointers;
+    std::vector<MidiBuffer*> midi_output_pointers;
+    std::vector<const MidiBuffer*> midi_merge_sources;  // sized for the most edges into one input
+    std::vector<std::uint32_t> midi_merge_cursors;      // likewise: merge_midi's scratch
+};
+
 struct Program {
     std::uint64_t generation = 0;
     std::uint32_t max_block = 0;
@@ -75,7 +90,6 @@ struct Program {
     std::vector<ProgramInput> inputs;
     std::vector<ProgramEdge> edges;
     std::vector<std::uint32_t> output_buffers;  // buffer index per step output
-    std::uint32_t mix_buffer_base = 0;          // buffers [base, base + max inputs) mix inputs
     std::uint32_t silence_buffer = 0;           // always zero
 
     // Sample memory: buffer_count buffers of max_block floats, 64-byte aligned.
@@ -83,23 +97,22 @@ struct Program {
     std::unique_ptr<float[]> sample_memory;
     std::vector<float*> buffers;
 
-    // [rt] scratch the audio thread fills per step: sized for the widest step.
-    std::vector<const float*> input_pointers;
-    std::vector<float*> output_pointers;
+    // [rt] per-thread scratch (see StepScratch), and which steps may run at
+    // once. A program compiled for one thread has one scratch and shares
+    // output buffers by lifetime in step order; one compiled for several
+    // shares a buffer only inside a chain, which one thread runs in order.
+    std::vector<StepScratch> scratch;
+    StepSchedule schedule;
 
-    // MIDI: one buffer per MIDI output (graph MIDI inputs included), then one
-    // merge buffer per MIDI input of the widest step, then an empty one. MIDI
-    // edges do not fade: an edge with target_gain 0 is leaving and carries nothing.
+    // MIDI: one buffer per MIDI output (graph MIDI inputs included), then per
+    // thread one merge buffer per MIDI port of the widest step, then an empty
+    // one. MIDI edges do not fade: an edge with target_gain 0 is leaving and
+    // carries nothing.
     std::vector<MidiBuffer> midi_buffers;
     std::vector<ProgramInput> midi_inputs;
     std::vector<ProgramEdge> midi_edges;
     std::vector<std::uint32_t> midi_output_buffers;
-    std::uint32_t midi_merge_base = 0;
     std::uint32_t midi_empty_buffer = 0;
-    std::vector<const MidiBuffer*> midi_input_pointers;
-    std::vector<MidiBuffer*> midi_output_pointers;
-    std::vector<const MidiBuffer*> midi_merge_sources;  // sized for the most edges into one input
-    std::vector<std::uint32_t> midi_merge_cursors;      // likewise: merge_midi's scratch
     std::vector<ProgramCcMap> cc_maps;  // sorted by (channel, controller)
 
     // Node ids in the program, sorted, to check a pending event's target.
