@@ -59,7 +59,12 @@ StepSchedule build_schedule(const std::vector<std::vector<std::uint32_t>>& prede
         for (std::uint32_t d : task_dependents[t]) longest = std::max(longest, path[d]);
         path[t] = static_cast<std::uint32_t>(chains[t].size()) + longest;
     }
-    const auto longer_first = [&](std::uint32_t a, std::uint32_t b) { return path[a] > path[b]; };
+    // Ties keep task order, so the schedule is the same on every compile.
+    // (std::sort with the index as tie-break: libstdc++'s stable_sort uses
+    // the deprecated get_temporary_buffer, an error under clang -Werror.)
+    const auto longer_first = [&](std::uint32_t a, std::uint32_t b) {
+        return path[a] != path[b] ? path[a] > path[b] : a < b;
+    };
 
     StepSchedule schedule;
     schedule.prologue_steps = prologue_steps;
@@ -69,7 +74,7 @@ StepSchedule build_schedule(const std::vector<std::vector<std::uint32_t>>& prede
         task.first_step = static_cast<std::uint32_t>(schedule.task_steps.size());
         task.step_count = static_cast<std::uint32_t>(chains[t].size());
         schedule.task_steps.insert(schedule.task_steps.end(), chains[t].begin(), chains[t].end());
-        std::stable_sort(task_dependents[t].begin(), task_dependents[t].end(), longer_first);
+        std::sort(task_dependents[t].begin(), task_dependents[t].end(), longer_first);
         task.first_dependent = static_cast<std::uint32_t>(schedule.dependents.size());
         task.dependent_count = static_cast<std::uint32_t>(task_dependents[t].size());
         schedule.dependents.insert(schedule.dependents.end(), task_dependents[t].begin(),
@@ -77,7 +82,7 @@ StepSchedule build_schedule(const std::vector<std::vector<std::uint32_t>>& prede
         task.wait_count = wait_count[t];
         if (wait_count[t] == 0) schedule.initial_ready.push_back(t);
     }
-    std::stable_sort(schedule.initial_ready.begin(), schedule.initial_ready.end(), longer_first);
+    std::sort(schedule.initial_ready.begin(), schedule.initial_ready.end(), longer_first);
     schedule.waits = std::make_unique<std::atomic<std::uint32_t>[]>(task_count);
     schedule.ready_slots = std::make_unique<std::atomic<std::uint64_t>[]>(task_count);
     return schedule;
