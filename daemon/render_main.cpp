@@ -29,7 +29,8 @@ void usage() {
     std::puts(
         "usage: rtgraph-render [--patch FILE] [--out FILE.wav] [--seconds S] [--rate HZ]\n"
         "                      [--block FRAMES] [--channels N]\n"
-        "Renders a patch script offline. Graph outputs out_1..out_N become the WAV's channels.");
+        "Renders a patch script (graph edits in the command words of rtgraphctl --help, and\n"
+        "'at SECONDS' lines) offline. Graph outputs out_1..out_N become the WAV's channels.");
 }
 
 bool parse_options(int argc, char** argv, Options& options) {

@@ -1,4 +1,5 @@
-// rtgraphctl batch: patch-script text to OSC requests, one per command line.
+// rtgraphctl batch: patch-script text to OSC requests, one per command line
+// (see rtgraphctl_batch.hpp).
 #include "rtgraphctl_batch.hpp"
 
 #include "rtgraph/control/patch_script.hpp"
@@ -21,11 +22,11 @@ BatchParse parse_batch(std::string_view text) {
             return result;
         }
     }
-    // The parser kept each command's line and text: map edit by edit.
+    // The parser kept each command's line, text and request.
     for (const control::ScriptTransaction& transaction : script.transactions) {
         for (std::size_t i = 0; i < transaction.edits.size(); ++i) {
             const control::ScriptSource& source = transaction.sources[i];
-            result.items.push_back(BatchItem{source.line, source.text, message_from_edit(transaction.edits[i])});
+            result.items.push_back(BatchItem{source.line, source.text, transaction.requests[i]});
         }
     }
     return result;

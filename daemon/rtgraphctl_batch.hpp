@@ -1,4 +1,4 @@
-// rtgraphctl batch: a patch script (the text syntax of patch_script.hpp) as
+// rtgraphctl batch: a patch script (the command words, as in patch files) as
 // the list of OSC requests that rtgraphctl sends in one bundle.
 //
 // Threads: rtgraphctl's only thread; allocates.
@@ -8,9 +8,15 @@
 #include <string_view>
 #include <vector>
 
-#include "rtgraphctl_cli.hpp"
+#include "rtgraphctl_message.hpp"
 
 namespace rtgraph::ctl {
+
+struct BatchItem {
+    int line = 0;        // in the script
+    std::string text;    // the command as written (comment stripped, trimmed)
+    Message message;     // without the request id
+};
 
 struct BatchParse {
     std::vector<BatchItem> items;  // one per command line, in order
@@ -20,10 +26,10 @@ struct BatchParse {
     bool ok() const { return error.empty(); }
 };
 
-// Validates the script with control::parse_patch_script (same words, same
-// messages as patch files and rtgraph-render), then maps each command line to
-// its OSC request. "at" lines are refused unless they say 0: a batch is one
-// immediate transaction.
+// Reads the script with control::parse_patch_script (same words, same
+// messages as patch files, rtgraph-render and rtgraphctl's command line):
+// each command line becomes the request its words make. "at" lines are
+// refused unless they say 0: a batch is one immediate transaction.
 BatchParse parse_batch(std::string_view text);
 
 }  // namespace rtgraph::ctl

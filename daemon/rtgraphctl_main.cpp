@@ -1,7 +1,8 @@
 // rtgraphctl: the command-line client for rtgraphd's OSC API. One command,
 // one request with a fresh request id, one reply printed; or watch
 // (notifications until Ctrl-C) or batch (a patch script as one bundle).
-// See rtgraphctl_cli.hpp for the command line and the output formats.
+// The command line is rtgraphctl_cli.hpp (the command words), the output
+// formats rtgraphctl_render.hpp; this file is the sockets and the modes.
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -413,7 +414,7 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
     switch (invocation.mode) {
-        case Mode::kHelp: std::fputs(usage_text(), stdout); return kExitOk;
+        case Mode::kHelp: std::fputs(usage_text().c_str(), stdout); return kExitOk;
         case Mode::kClientVersion: std::printf("rtgraphctl %s\n", RTGRAPH_VERSION); return kExitOk;
         case Mode::kRequest: return run_request(invocation);
         case Mode::kWatch: return run_watch(invocation);

@@ -45,11 +45,11 @@ done
 # Two changes in one transaction (one OSC bundle): they start in the same
 # audio block, or neither happens.
 ctl batch <<'SCRIPT'
-set osc freq 220 500   # NODE PARAM VALUE RAMP_MS
-set lpf q 1 500
+set osc freq 220 --ramp 500
+set lpf q 1 --ramp 500
 SCRIPT
 
-ctl gain hiss:out lpf:in 0.1
+ctl edge-gain hiss:out lpf:in 0.1
 ctl bypass lpf on
 sleep "$step"
 ctl bypass lpf off
