@@ -16,6 +16,37 @@ std::string node_name(const engine::Model& model, std::uint32_t id) {
 
 }  // namespace
 
+bool TelemetryReporter::drain(engine::Engine& engine, control::CommandRouter* router, double meter_rate_hz,
+                              std::vector<control::Outgoing>& out, std::chrono::steady_clock::time_point now) {
+    using Clock = std::chrono::steady_clock;
+    const auto meter_interval = meter_rate_hz > 0
+                                    ? std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(1.0 / meter_rate_hz))
+                                    : Clock::duration::max();
+    bool param_moved = false;
+    rt::TelemetryRecord record;
+    while (engine.read_telemetry(record)) {
+        consume(record, engine.model(), now);
+        if (record.kind == rt::TelemetryKind::kParamFromMidi) {
+            engine.note_param_from_midi(record.source, static_cast<std::uint32_t>(record.values[0]),
+                                        record.values[1]);
+            param_moved = true;
+        } else if (record.kind == rt::TelemetryKind::kMidiLearn && router != nullptr) {
+            router->midi_learned(static_cast<int>(record.values[0]), static_cast<int>(record.values[1]), out);
+        }
+        if (record.kind != rt::TelemetryKind::kMeter || router == nullptr || meter_rate_hz <= 0) continue;
+        auto& last = last_meter_[record.source];
+        const engine::ModelNode* node = engine.model().node(record.source);
+        if (node == nullptr || now - last < meter_interval) continue;
+        last = now;
+        router->notify("meter",
+                       control::OscMessage{"/notify/meter",
+                                           {{'s', node->name}, {'f', record.values[0]}, {'f', record.values[1]}}},
+                       out);
+    }
+    return param_moved;
+}
+
 void TelemetryReporter::consume(const rt::TelemetryRecord& record, const engine::Model& model,
                                 std::chrono::steady_clock::time_point now) {
     switch (record.kind) {

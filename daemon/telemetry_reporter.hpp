@@ -10,6 +10,10 @@
 #include <cstdint>
 #include <map>
 
+#include <vector>
+
+#include "rtgraph/control/command_router.hpp"
+#include "rtgraph/engine/engine.hpp"
 #include "rtgraph/engine/model.hpp"
 #include "rtgraph/rt/telemetry.hpp"
 
@@ -25,6 +29,16 @@ struct LoadFigures {
 
 class TelemetryReporter {
 public:
+    // [nrt] Every record the audio thread has left: figures and log lines,
+    // parameters moved by MIDI into the model, and through `router` (null
+    // while there is none) what MIDI learn caught and the meters, at most
+    // `meter_rate_hz` per meter. True when MIDI moved a parameter: it is
+    // saved like a /param/set.
+    bool drain(engine::Engine& engine, control::CommandRouter* router, double meter_rate_hz,
+               std::vector<control::Outgoing>& out, std::chrono::steady_clock::time_point now);
+    // The engine was rebuilt: its meters start afresh.
+    void forget_meters() { last_meter_.clear(); }
+
     // [nrt] Takes one record; `model` names the nodes it mentions.
     void consume(const rt::TelemetryRecord& record, const engine::Model& model,
                  std::chrono::steady_clock::time_point now);
@@ -40,6 +54,7 @@ private:
     std::chrono::steady_clock::time_point last_miss_log_{};
     std::map<std::uint32_t, std::chrono::steady_clock::time_point> last_nonfinite_log_;
     std::map<std::uint32_t, std::uint64_t> nonfinite_unreported_;
+    std::map<std::uint32_t, std::chrono::steady_clock::time_point> last_meter_;
 };
 
 }  // namespace rtgraph::daemon

@@ -1,0 +1,45 @@
+// ControlPort: rtgraphd's OSC sockets. Opens them as configured, turns what
+// arrives into checked packets for the command router (or "not ready"
+// while there is none), and sends what the router answers.
+//
+// Threads: the control thread.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <poll.h>
+
+#include "rtgraph/config/daemon_config.hpp"
+#include "rtgraph/control/command_router.hpp"
+#include "rtgraph/control/osc_transport.hpp"
+
+namespace rtgraph::daemon {
+
+class ControlPort {
+public:
+    // [nrt] Binds the configured sockets; false after logging why.
+    bool open(const config::DaemonConfig::Osc& config);
+    void append_poll_fds(std::vector<pollfd>& fds) { transport_.append_poll_fds(fds); }
+
+    // [nrt] Reads every packet that is waiting and hands each to `router`
+    // (null: rtgraphd is still waiting for JACK, and says so).
+    void serve(control::CommandRouter* router);
+    // [nrt] Sends what is queued.
+    void send_all();
+
+    // Replies and notifications to send at the next send_all.
+    std::vector<control::Outgoing>& outgoing() { return outgoing_; }
+    bool set_allow(const std::vector<std::string>& allow, std::string& error) {
+        return transport_.set_allow(allow, error);
+    }
+    const control::OscTransport& transport() const { return transport_; }
+
+private:
+    control::OscTransport transport_;
+    std::vector<control::Outgoing> outgoing_;
+    std::size_t max_packet_bytes_ = 0;
+};
+
+}  // namespace rtgraph::daemon
