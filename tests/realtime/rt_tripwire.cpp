@@ -52,6 +52,24 @@ Fn next_symbol(const char* name) noexcept {
     return fn;
 }
 
+using SyscallFn = long (*)(long, ...);
+std::atomic<SyscallFn> g_next_syscall{nullptr};
+
+// The real syscall(), without a function-local static: its guard makes a
+// thread that calls syscall() while another is resolving it wait on a futex
+// through syscall() itself, which inside a scope is flagged (the audio thread's
+// first worker wake meeting a worker's first sleep). Resolved before main,
+// and again (harmlessly, the same pointer) by any call that comes earlier.
+SyscallFn next_syscall() noexcept {
+    SyscallFn fn = g_next_syscall.load(std::memory_order_acquire);
+    if (fn == nullptr) {
+        fn = next_symbol<SyscallFn>("syscall");
+        g_next_syscall.store(fn, std::memory_order_release);
+    }
+    return fn;
+}
+[[maybe_unused]] const SyscallFn g_resolved_at_load = next_syscall();
+
 }  // namespace
 
 namespace rtgraph::test_support {
@@ -180,11 +198,12 @@ long syscall(long number, ...) {
     va_end(list);
     if (number == SYS_futex && (a[1] & FUTEX_CMD_MASK) == FUTEX_WAKE) {
         if (t_in_rt_scope) g_futex_wakes.fetch_add(1, std::memory_order_relaxed);
+    } else if (number == SYS_futex && (a[1] & FUTEX_CMD_MASK) == FUTEX_WAIT) {
+        flag("syscall(futex wait)");  // a sleep: named, as the likeliest mistake
     } else {
         flag("syscall");
     }
-    static auto next = next_symbol<long (*)(long, ...)>("syscall");
-    return next(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+    return next_syscall()(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 int usleep(useconds_t microseconds) {
