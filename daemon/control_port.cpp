@@ -69,7 +69,9 @@ void ControlPort::serve(control::CommandRouter* router) {
             return;
         }
         if (router != nullptr) {
+            const std::uint64_t before = durability_.changes_made();
             router->handle(packet, peer, outgoing_);
+            if (durability_.changes_made() != before) gate_.changed_by(peer, durability_.changes_made());
             return;
         }
         for (const control::OscMessage& message : packet.messages) {
@@ -94,10 +96,9 @@ void ControlPort::serve(control::CommandRouter* router) {
 }
 
 void ControlPort::send_all() {
-    for (const control::Outgoing& item : outgoing_) {
+    gate_.release(outgoing_, durability_.changes_settled(), [this](const control::Outgoing& item) {
         transport_.send(item.peer, control::encode_osc_message(item.message));
-    }
-    outgoing_.clear();
+    });
 }
 
 }  // namespace rtgraph::daemon

@@ -1,11 +1,13 @@
 // ControlPort: rtgraphd's OSC sockets. Opens them as configured, turns what
 // arrives into checked packets for the command router (or "not ready"
-// while there is none), and sends what the router answers.
+// while there is none), and sends what the router answers once the
+// ReplyGate lets it.
 //
 // Threads: the control thread.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,11 +16,15 @@
 #include "rtgraph/config/daemon_config.hpp"
 #include "rtgraph/control/command_router.hpp"
 #include "rtgraph/control/osc_transport.hpp"
+#include "persistence.hpp"
+#include "reply_gate.hpp"
 
 namespace rtgraph::daemon {
 
 class ControlPort {
 public:
+    explicit ControlPort(const Durability& durability) : durability_(durability) {}
+
     // [nrt] Binds the configured sockets; false after logging why.
     bool open(const config::DaemonConfig::Osc& config);
     void append_poll_fds(std::vector<pollfd>& fds) { transport_.append_poll_fds(fds); }
@@ -26,8 +32,10 @@ public:
     // [nrt] Reads every packet that is waiting and hands each to `router`
     // (null: rtgraphd is still waiting for JACK, and says so).
     void serve(control::CommandRouter* router);
-    // [nrt] Sends what is queued.
+    // [nrt] Sends what is queued, except to clients waiting for their change
+    // to be on disk (kept, in order, for a later call).
     void send_all();
+    std::size_t held() const { return gate_.held(); }
 
     // Replies and notifications to send at the next send_all.
     std::vector<control::Outgoing>& outgoing() { return outgoing_; }
@@ -38,7 +46,9 @@ public:
 
 private:
     control::OscTransport transport_;
+    const Durability& durability_;
     std::vector<control::Outgoing> outgoing_;
+    ReplyGate gate_;
     std::size_t max_packet_bytes_ = 0;
 };
 

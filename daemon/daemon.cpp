@@ -43,6 +43,7 @@ Daemon::Daemon(config::DaemonConfig config, config::CommandLine command_line)
       session_(config_),
       backend_(backend_config(config_)),
       persistence_(config_.paths.state_dir),
+      control_(persistence_),
       watchdog_(notifier_),
       status_({backend_, session_, persistence_, telemetry_, watchdog_, control_.transport()}, notifier_),
       host_(backend_, session_, persistence_, [this] { return status_.json_members(); }) {}
@@ -103,7 +104,7 @@ int Daemon::run() {
 
     std::vector<pollfd> fds;
     while (exit_code_ < 0) {
-        fds.assign({{signal_fd_, POLLIN, 0}, {timer_fd_, POLLIN, 0}});
+        fds.assign({{signal_fd_, POLLIN, 0}, {timer_fd_, POLLIN, 0}, {persistence_.wake_fd(), POLLIN, 0}});
         control_.append_poll_fds(fds);
         // While replies wait for the audio thread, look again every quarter
         // millisecond rather than at the next 10 ms tick: a /done goes out
@@ -117,6 +118,7 @@ int Daemon::run() {
             break;
         }
         if (fds[0].revents & POLLIN) read_signals();
+        if (fds[2].revents & POLLIN) persistence_.collect();  // a state write finished
         control_.serve(router_.get());
         if (fds[1].revents & POLLIN) {
             std::uint64_t expirations = 0;
@@ -125,7 +127,8 @@ int Daemon::run() {
         } else if (router_) {
             router_->poll(control_.outgoing());
         }
-        // Before any reply leaves: an acknowledged structural change is on disk.
+        // A structural change goes to disk at once; the replies of the client
+        // that made it wait for it in control_.
         save_state(Clock::now(), false);
         control_.send_all();
     }
@@ -342,7 +345,11 @@ void Daemon::reload_config() {
 
 void Daemon::shutdown() {
     notifier_.stopping();
-    save_state(Clock::now(), true);  // parameter changes still waiting for their flush
+    if (session_.engine()) {
+        // The write in progress, then parameter changes still waiting for their flush.
+        persistence_.finish(*session_.engine(), host_.external_connections(), session_.plugin_state_source());
+        control_.send_all();
+    }
     if (watchdog_.stalled() && backend_.connected()) {
         spdlog::warn("JACK server is not responding: exiting without deregistering; it drops "
                      "this client when it runs again");

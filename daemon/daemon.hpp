@@ -3,9 +3,10 @@
 // notification around one poll loop, and follows the server when it goes
 // away or comes back at another sample rate.
 //
-// Threads: run() is the control thread (it also does housekeeping: freeing
-// retired programs, draining telemetry). The JACK process thread runs the
-// engine; JACK's notification threads only set atomics in the backend.
+// Threads: run() is the control thread (it also frees retired programs and
+// drains telemetry). The state file is written on the housekeeping thread
+// (StateWriteThread). The JACK process thread runs the engine; JACK's
+// notification threads only set atomics in the backend.
 #pragma once
 
 #include <chrono>
@@ -64,8 +65,8 @@ private:
     backend::JackBackend backend_;
     service::ServiceNotifier notifier_;
     TelemetryReporter telemetry_;
-    ControlPort control_;
     Persistence persistence_;
+    ControlPort control_;  // its replies wait on persistence_
     AudioWatchdog watchdog_;
     StatusReport status_;
     JackControlHost host_;

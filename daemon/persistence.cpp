@@ -1,9 +1,19 @@
 // Persistence: restoring and saving the graph (control thread).
 #include "persistence.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace rtgraph::daemon {
+
+namespace {
+
+// A failed write (disk full, directory gone) is tried again after this long,
+// not in a loop as fast as the disk can refuse.
+constexpr auto kRetryDelay = std::chrono::milliseconds(100);
+
+}  // namespace
 
 Persistence::Persistence(const std::filesystem::path& state_dir) : saver_(state_dir), snapshots_(state_dir) {}
 
@@ -69,27 +79,58 @@ void Persistence::note_externals(const std::vector<persist::ExternalConnection>&
 void Persistence::save(Clock::time_point now, bool force, const engine::Engine& engine,
                        std::vector<persist::ExternalConnection> externals,
                        const persist::PluginStateSource& plugin_state) {
-    if (!usable_) return;
+    if (!usable_ || (writes_ && writes_->busy())) return;
     if (!saver_.due(now) && !(force && saver_.dirty())) return;
-    const std::string document = persist::to_document(persist::capture(engine.model(), externals, plugin_state));
-    std::string error;
-    if (saver_.save(document, error)) {
-        saved_externals_ = std::move(externals);
+    if (failing_ && now < retry_at_ && !force) return;
+    // Captured here, where the model lives; the document is all the
+    // housekeeping thread sees.
+    std::string document = persist::to_document(persist::capture(engine.model(), externals, plugin_state));
+    saver_.take_marks();
+    writing_externals_ = std::move(externals);
+    // The saver's writer is the housekeeping thread's from now on (restore,
+    // the only other user, is over).
+    if (!writes_) writes_ = std::make_unique<StateWriteThread>(saver_.writer());
+    writes_->submit(std::move(document), changes_made_);
+}
+
+void Persistence::collect() {
+    if (!writes_) return;
+    if (const auto finished = writes_->collect()) handle(*finished);
+}
+
+void Persistence::finish(const engine::Engine& engine, std::vector<persist::ExternalConnection> externals,
+                         const persist::PluginStateSource& plugin_state) {
+    if (!writes_) {
+        if (!usable_ || !saver_.dirty()) return;
+        writes_ = std::make_unique<StateWriteThread>(saver_.writer());
+    }
+    if (const auto finished = writes_->wait_idle()) handle(*finished);
+    save(Clock::now(), true, engine, std::move(externals), plugin_state);
+    if (const auto finished = writes_->wait_idle()) handle(*finished);
+}
+
+void Persistence::handle(const StateWriteThread::Finished& finished) {
+    changes_settled_ = std::max(changes_settled_, finished.generation);
+    stats_ = finished.stats;
+    if (finished.ok) {
+        saved_externals_ = std::move(writing_externals_);
         if (failing_) spdlog::info("state file {} written again", saver_.file().string());
         failing_ = false;
         return;
     }
-    // Retried at the next turn of the loop; said once, not every time.
-    if (!failing_) spdlog::error("cannot save the state: {} (retrying)", error);
+    // Unsaved again, retried after a pause; said once, not every time.
+    if (!failing_) spdlog::error("cannot save the state: {} (retrying)", finished.error);
     failing_ = true;
+    retry_at_ = Clock::now() + kRetryDelay;
+    saver_.mark_structural();
 }
 
 void Persistence::add_status(nlohmann::json& status) const {
     status["state_file"] = usable_ ? saver_.file().string() : std::string();
-    status["state_writes"] = saver_.stats().writes;
-    status["state_write_failures"] = saver_.stats().failures;
-    status["state_last_write_ms"] = saver_.stats().last_write_ms;
-    status["state_max_write_ms"] = saver_.stats().max_write_ms;
+    status["state_writes"] = stats_.writes;
+    status["state_write_failures"] = stats_.failures;
+    status["state_last_write_ms"] = stats_.last_write_ms;
+    status["state_max_write_ms"] = stats_.max_write_ms;
     status["state_problem"] = problem_;
 }
 

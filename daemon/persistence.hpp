@@ -3,11 +3,14 @@
 // persist/state_saver.hpp for the durability contract), and the snapshot
 // store the router serves.
 //
-// Threads: the control thread.
+// Threads: the control thread; the writes themselves on the housekeeping
+// thread (StateWriteThread).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,10 +21,23 @@
 #include "rtgraph/persist/snapshot_store.hpp"
 #include "rtgraph/persist/state_file.hpp"
 #include "rtgraph/persist/state_saver.hpp"
+#include "state_write_thread.hpp"
 
 namespace rtgraph::daemon {
 
-class Persistence {
+// How far the state file has caught up with the graph's structural changes,
+// counted: a reply to a client whose change is counted in changes_made() but
+// not yet in changes_settled() waits (ControlPort).
+class Durability {
+public:
+    virtual ~Durability() = default;
+    virtual std::uint64_t changes_made() const = 0;
+    // Changes whose write has finished: written, or failed (logged and in
+    // /status; the reply is not held back for ever by a broken disk).
+    virtual std::uint64_t changes_settled() const = 0;
+};
+
+class Persistence final : public Durability {
 public:
     using Clock = std::chrono::steady_clock;
 
@@ -43,18 +59,34 @@ public:
     // to say that it was not loaded.
     Restore restore(engine::Engine& engine, backend::JackBackend& backend, const std::string& patch);
 
-    void mark_structural() { saver_.mark_structural(); }
+    void mark_structural() {
+        saver_.mark_structural();
+        if (usable_) ++changes_made_;
+    }
     void mark_params(Clock::time_point now) { saver_.mark_params(now); }
     // Connections made or broken by other JACK clients (a patchbay, a peer
     // that quit and came back) change what is re-made: saved too.
     void note_externals(const std::vector<persist::ExternalConnection>& now);
 
-    // [nrt] Writes the state file when a change is due (`force`: whenever
-    // anything is unsaved). A failure is retried at the next call, and said
-    // once.
+    // [nrt] When a change is due (`force`: whenever anything is unsaved) and
+    // no write is in progress, captures the graph and hands the document to
+    // the housekeeping thread. A failed write is retried a little later, and
+    // said once.
     void save(Clock::time_point now, bool force, const engine::Engine& engine,
               std::vector<persist::ExternalConnection> externals,
               const persist::PluginStateSource& plugin_state);
+    // [nrt] Takes the result of a finished write (call when wake_fd() is
+    // readable, or any time).
+    void collect();
+    // [nrt] Waits for the write in progress, then writes what is unsaved, and
+    // waits for that too (shutdown).
+    void finish(const engine::Engine& engine, std::vector<persist::ExternalConnection> externals,
+                const persist::PluginStateSource& plugin_state);
+    // Readable when a write finished; -1 before the first.
+    int wake_fd() const { return writes_ ? writes_->wake_fd() : -1; }
+
+    std::uint64_t changes_made() const override { return changes_made_; }
+    std::uint64_t changes_settled() const override { return changes_settled_; }
 
     // The snapshot store, or null when the state directory is unusable.
     persist::SnapshotStore* snapshots() { return usable_ ? &snapshots_ : nullptr; }
@@ -67,7 +99,14 @@ private:
     bool usable_ = false;       // the state directory exists and is ours
     std::string problem_;       // why the state was not restored or is not kept
     std::vector<persist::ExternalConnection> saved_externals_;
+    std::vector<persist::ExternalConnection> writing_externals_;  // in the write in progress
     bool failing_ = false;
+    Clock::time_point retry_at_{};
+    std::uint64_t changes_made_ = 0;
+    std::uint64_t changes_settled_ = 0;
+    persist::SaverStats stats_;
+    std::unique_ptr<StateWriteThread> writes_;  // from the first write; the saver's writer is its
+    void handle(const StateWriteThread::Finished& finished);
 };
 
 }  // namespace rtgraph::daemon

@@ -9,7 +9,7 @@
 namespace rtgraph::persist {
 
 StateSaver::StateSaver(std::filesystem::path state_dir)
-    : dir_(std::move(state_dir)), file_(dir_ / kStateFileName) {}
+    : dir_(std::move(state_dir)), file_(dir_ / kStateFileName), writer_(file_) {}
 
 bool StateSaver::prepare(std::string& error) { return ensure_directory(dir_, error); }
 
@@ -28,7 +28,7 @@ std::optional<std::filesystem::path> StateSaver::keep_aside(std::string& error) 
         aside += std::string(".corrupt-") + stamp + "-" + std::to_string(n);
     }
     if (!rename_durably(file_, aside, error)) return std::nullopt;
-    last_written_.clear();
+    writer_.assume_holds({});
     return aside;
 }
 
@@ -45,7 +45,7 @@ StartupState StateSaver::load_at_start() {
         out.error = "state file " + file_.string() + ": " + error;
     } else {
         out.status = StartupState::Status::kLoaded;
-        last_written_ = text;
+        writer_.assume_holds(text);
         return out;
     }
     std::string aside_error;
@@ -59,22 +59,8 @@ StartupState StateSaver::load_at_start() {
 }
 
 bool StateSaver::save(const std::string& document, std::string& error) {
-    if (document == last_written_) {
-        ++stats_.skipped_unchanged;
-        structural_dirty_ = params_dirty_ = false;
-        return true;
-    }
-    const Clock::time_point start = Clock::now();
-    if (!write_file_atomically(file_, document, error)) {
-        ++stats_.failures;
-        return false;
-    }
-    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    stats_.last_write_ms = ms;
-    stats_.max_write_ms = std::max(stats_.max_write_ms, ms);
-    ++stats_.writes;
-    last_written_ = document;
-    structural_dirty_ = params_dirty_ = false;
+    if (!writer_.write(document, error)) return false;  // the marks stay: the next call retries
+    take_marks();
     return true;
 }
 

@@ -1,8 +1,8 @@
 // The daemon's state file (<state_dir>/state.json): when to write it, and
 // reading it back at start.
 //
-// Threads: the control thread, which also does rtgraphd's housekeeping.
-// ([nrt] throughout: disk I/O.)
+// Threads: the thread that changes the graph ([nrt] throughout: disk I/O).
+// rtgraphd writes on its housekeeping thread instead: see take_marks().
 //
 // Durability contract (README "State and snapshots"):
 //  - a structural change (node, connection, port, external connection,
@@ -20,6 +20,7 @@
 #include <string>
 
 #include "rtgraph/persist/state_file.hpp"
+#include "rtgraph/persist/state_file_writer.hpp"
 
 namespace rtgraph::persist {
 
@@ -41,14 +42,6 @@ struct StartupState {
     GraphState graph;
     std::string error;
     std::filesystem::path kept_aside;
-};
-
-struct SaverStats {
-    std::uint64_t writes = 0;
-    std::uint64_t failures = 0;
-    std::uint64_t skipped_unchanged = 0;
-    double last_write_ms = 0.0;
-    double max_write_ms = 0.0;
 };
 
 class StateSaver {
@@ -87,8 +80,15 @@ public:
     // the marks stay, so the next call retries.
     bool save(const std::string& document, std::string& error);
 
+    // For a caller that writes on another thread: the marks are taken (the
+    // document is on its way), and the writer is lent to that thread. From
+    // then on only that thread calls writer(); save(), load_at_start() and
+    // keep_aside() are not called again.
+    void take_marks() { structural_dirty_ = params_dirty_ = false; }
+    StateFileWriter& writer() { return writer_; }
+
     const std::filesystem::path& file() const { return file_; }
-    const SaverStats& stats() const { return stats_; }
+    const SaverStats& stats() const { return writer_.stats(); }
 
 private:
     std::filesystem::path dir_;
@@ -96,8 +96,7 @@ private:
     bool structural_dirty_ = false;
     bool params_dirty_ = false;
     Clock::time_point params_since_{};
-    std::string last_written_;
-    SaverStats stats_;
+    StateFileWriter writer_;
 };
 
 }  // namespace rtgraph::persist
