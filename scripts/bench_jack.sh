@@ -5,12 +5,16 @@
 # DSP load, rtgraphd's CPU seconds and xruns. The idle line is the baseline
 # to compare xruns with: an idle dummy jackd on this VM already shows some at
 # 64 frames.
-# Usage: scripts/bench_jack.sh            (DURATION=20 REPEAT=3 VOICES="0 64 256")
+# WORKERS lists realtime.worker_threads settings to compare (default "0");
+# with several, each run measures every setting in turn, so they see the same
+# machine.
+# Usage: scripts/bench_jack.sh            (DURATION=20 REPEAT=3 VOICES="0 64 256" WORKERS=0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${DURATION:-20}
 repeat=${REPEAT:-3}
 voices_list=${VOICES:-"0 64 256"}
+workers_list=${WORKERS:-0}
 [ -x build/daemon/rtgraphd ] || scripts/build.sh >/dev/null
 work=$(mktemp -d /tmp/rtgraph-bench.XXXXXX)
 jackd_pid="" daemon_pid=""
@@ -57,15 +61,20 @@ make_patch() {  # N voices mixed onto out_1
 
 server="rtgraph-bench-$$"
 port=$((20000 + $$ % 20000))
-printf '| voices | run | JACK DSP load %% | rtgraphd CPU s / %s s | xruns |\n|---:|---:|---:|---:|---:|\n' "$duration"
+for workers in $workers_list; do
+  printf '[realtime]\nworker_threads = %s\n' "$workers" >"$work/workers-$workers.toml"
+done
+printf '| voices | workers | run | JACK DSP load %% | rtgraphd CPU s / %s s | xruns |\n|---:|---:|---:|---:|---:|---:|\n' "$duration"
 declare -A loads cpus xruns
 for voices in $voices_list; do
   patch=$(make_patch "$voices")
   for ((r = 1; r <= repeat; r++)); do
+  for workers in $workers_list; do
+    key="$voices/$workers"
     JACK_NO_AUDIO_RESERVATION=1 jackd -n "$server" -d dummy -r 48000 -p 64 >"$work/jackd.log" 2>&1 &
     jackd_pid=$!
     jack_wait -s "$server" -w -t 10 >/dev/null
-    build/daemon/rtgraphd --jack-server "$server" --osc-port "$port" --state-dir "$work/state-$voices-$r" \
+    build/daemon/rtgraphd --config "$work/workers-$workers.toml" --jack-server "$server" --osc-port "$port" --state-dir "$work/state-$voices-$workers-$r" \
       --patch "$patch" --log-level warn >"$work/rtgraphd.log" 2>&1 &
     daemon_pid=$!
     for _ in $(seq 100); do status "$port" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -82,16 +91,20 @@ for voices in $voices_list; do
     x1=$(status "$port" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["xruns"])')
     load=$(printf '%.1f' "$(echo "$load_sum / $samples" | bc -l)")
     cpu=$(printf '%.2f' "$(echo "$c1 - $c0" | bc -l)")
-    printf '| %s | %s | %s | %s | %s |\n' "$voices" "$r" "$load" "$cpu" "$((x1 - x0))"
-    loads[$voices]+="$load " cpus[$voices]+="$cpu " xruns[$voices]+="$((x1 - x0)) "
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$voices" "$workers" "$r" "$load" "$cpu" "$((x1 - x0))"
+    loads[$key]+="$load " cpus[$key]+="$cpu " xruns[$key]+="$((x1 - x0)) "
     kill "$daemon_pid"; wait "$daemon_pid" 2>/dev/null || true; daemon_pid=""
     kill "$jackd_pid"; wait "$jackd_pid" 2>/dev/null || true; jackd_pid=""
+  done
   done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 printf '\nmedians over %s runs of %s s (voices 0 = idle baseline):\n\n' "$repeat" "$duration"
-printf '| voices | JACK DSP load %% | rtgraphd CPU s / %s s | xruns / %s s |\n|---:|---:|---:|---:|\n' "$duration" "$duration"
+printf '| voices | workers | JACK DSP load %% | rtgraphd CPU s / %s s | xruns / %s s |\n|---:|---:|---:|---:|---:|\n' "$duration" "$duration"
 for voices in $voices_list; do
-  printf '| %s | %s | %s | %s |\n' "$voices" "$(echo "${loads[$voices]}" | median)" \
-    "$(echo "${cpus[$voices]}" | median)" "$(echo "${xruns[$voices]}" | median)"
+  for workers in $workers_list; do
+    key="$voices/$workers"
+    printf '| %s | %s | %s | %s | %s |\n' "$voices" "$workers" "$(echo "${loads[$key]}" | median)" \
+      "$(echo "${cpus[$key]}" | median)" "$(echo "${xruns[$key]}" | median)"
+  done
 done
