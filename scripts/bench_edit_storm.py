@@ -8,7 +8,7 @@ whose /done waits for the state file's write; meanwhile client B sends
 B is timed twice in the same run: alone (the baseline) and during A's storm.
 Prints medians and 99th percentiles; asserts nothing.
 
-Usage: scripts/bench_edit_storm.py [N] [STATE_PARENT_DIR]
+Usage: [BUILD_DIR=build] scripts/bench_edit_storm.py [N] [STATE_PARENT_DIR]
 """
 import os
 import socket
@@ -20,6 +20,8 @@ import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# BUILD_DIR: another build to measure (say, an older commit's), default build/.
+BUILD = os.environ.get("BUILD_DIR", os.path.join(ROOT, "build"))
 
 
 def osc_string(s):
@@ -86,7 +88,7 @@ def main():
     daemon = None
     try:
         subprocess.run(["jack_wait", "-s", server, "-w", "-t", "10"], check=True, stdout=subprocess.DEVNULL)
-        daemon = subprocess.Popen([f"{ROOT}/build/daemon/rtgraphd", "--jack-server", server, "--osc-port",
+        daemon = subprocess.Popen([f"{BUILD}/daemon/rtgraphd", "--jack-server", server, "--osc-port",
                                    str(port), "--state-dir", f"{work}/state", "--patch", "", "--log-level",
                                    "warn"], stdout=open(f"{work}/rtgraphd.log", "w"), stderr=subprocess.STDOUT)
         b = Client(port)
@@ -124,7 +126,7 @@ def main():
         storm_s = time.perf_counter() - started
         stop.set()
         t.join()
-        status = subprocess.run([f"{ROOT}/build/daemon/rtgraphctl", "--port", str(port), "status"],
+        status = subprocess.run([f"{BUILD}/daemon/rtgraphctl", "--port", str(port), "status"],
                                 capture_output=True, text=True).stdout
 
         def line(name, values):
