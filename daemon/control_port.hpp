@@ -37,6 +37,19 @@ public:
     void send_all();
     std::size_t held() const { return gate_.held(); }
 
+    // [nrt] Runs `queue` (which adds to outgoing()) outside a request: when
+    // it made a structural change (MIDI learn binding a controller), whoever
+    // it queued a message for waits for the change's write, as the sender of
+    // a request would.
+    template <typename Queue>
+    void queue_outside_request(Queue&& queue) {
+        const std::size_t first = outgoing_.size();
+        const std::uint64_t before = durability_.changes_made();
+        queue();
+        if (durability_.changes_made() == before) return;
+        for (std::size_t i = first; i < outgoing_.size(); ++i) gate_.changed_by(outgoing_[i].peer, durability_.changes_made());
+    }
+
     // Replies and notifications to send at the next send_all.
     std::vector<control::Outgoing>& outgoing() { return outgoing_; }
     bool set_allow(const std::vector<std::string>& allow, std::string& error) {

@@ -203,9 +203,11 @@ void Daemon::tick(Clock::time_point now) {
     if (backend_.connected()) persistence_.note_externals(host_.external_connections());
     engine.maintain();
     engine.collect_garbage();
-    if (telemetry_.drain(engine, router_.get(), config_.osc.meter_rate_hz, control_.outgoing(), now)) {
-        host_.graph_changed(false);  // saved within the parameter bound, like /param/set
-    }
+    bool midi_moved_params = false;
+    control_.queue_outside_request([&] {
+        midi_moved_params = telemetry_.drain(engine, router_.get(), config_.osc.meter_rate_hz, control_.outgoing(), now);
+    });
+    if (midi_moved_params) host_.graph_changed(false);  // saved within the parameter bound, like /param/set
     if (router_) {
         router_->poll(control_.outgoing());
         notify_changes();
