@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "rtgraph/control/control_error.hpp"
 #include "rtgraph/control/osc_packet.hpp"
 
 namespace rtgraph::daemon {
@@ -19,8 +20,9 @@ namespace {
 constexpr std::size_t kReplyBytesPerRequestByte = 4;
 
 // An /error about a whole packet: no request id or address could be read.
-control::OscMessage packet_error(const std::string& code, const std::string& text) {
-    return control::OscMessage{"/error", {{'i', 0}, {'s', std::string()}, {'s', code}, {'s', text}}};
+control::OscMessage packet_error(control::ControlError code, const std::string& text) {
+    return control::OscMessage{"/error", {{'i', 0}, {'s', std::string()}, {'s', std::string(control::error_name(code))},
+                                          {'s', text}}};
 }
 
 }  // namespace
@@ -64,7 +66,7 @@ void ControlPort::serve(control::CommandRouter* router) {
             if (router != nullptr) {
                 router->reject_malformed(error, peer, outgoing_);
             } else {
-                outgoing_.push_back({peer, packet_error("malformed_packet", error)});
+                outgoing_.push_back({peer, packet_error(control::ControlError::kMalformedPacket, error)});
             }
             return;
         }
@@ -79,7 +81,7 @@ void ControlPort::serve(control::CommandRouter* router) {
                                         ? std::get<std::int32_t>(message.args[0].value)
                                         : 0;
             outgoing_.push_back({peer, control::OscMessage{"/error", {{'i', id}, {'s', message.address},
-                                                                      {'s', std::string("not_ready")},
+                                                                      {'s', std::string(control::error_name(control::ControlError::kNotReady))},
                                                                       {'s', std::string("rtgraphd is waiting for the JACK server")}}}});
         }
     };
@@ -90,9 +92,12 @@ void ControlPort::serve(control::CommandRouter* router) {
                                  " bytes is larger than osc.max_packet_bytes (" +
                                  std::to_string(max_packet_bytes_) + "); it was discarded unread, nothing was applied";
         spdlog::warn("{}: {}", peer.describe(), text);
-        outgoing_.push_back({peer, packet_error("too_large", text)});
+        outgoing_.push_back({peer, packet_error(control::ControlError::kTooLarge, text)});
     };
     transport_.service(on_packet, on_oversize);
+    for (const std::uint64_t connection : transport_.take_closed_connections()) {
+        if (router != nullptr) router->forget_connection(connection);
+    }
 }
 
 void ControlPort::send_all() {

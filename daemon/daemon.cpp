@@ -187,8 +187,8 @@ bool Daemon::build_graph() {
 }
 
 void Daemon::make_router() {
-    router_ = std::make_unique<control::CommandRouter>(*session_.engine(), host_, RTGRAPH_VERSION,
-                                                       persistence_.snapshots());
+    router_ = std::make_unique<control::CommandRouter>(*session_.engine(), host_, subscriptions_,
+                                                       RTGRAPH_VERSION, persistence_.snapshots());
 }
 
 void Daemon::tick(Clock::time_point now) {

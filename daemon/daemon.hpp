@@ -70,6 +70,7 @@ private:
     AudioWatchdog watchdog_;
     StatusReport status_;
     JackControlHost host_;
+    control::Subscriptions subscriptions_;  // outlive a router re-created with its engine
     std::unique_ptr<control::CommandRouter> router_;  // while there is an engine
     std::uint64_t notified_xruns_ = 0;
     bool notified_connected_ = true;

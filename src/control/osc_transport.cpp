@@ -630,6 +630,7 @@ void OscTransport::drop_client(StreamClient& client, bool abortive) {
     client.fd = -1;
     client.dropped = true;
     --stats_.stream_clients;
+    closed_connections_.push_back(client.peer.connection);
     // rx stays: on_packet may be looking at a packet in it right now.
     std::vector<std::uint8_t>().swap(client.tx);
     client.tx_head = 0;

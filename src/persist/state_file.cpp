@@ -246,7 +246,10 @@ GraphState capture(const engine::Model& model, std::vector<ExternalConnection> e
     return state;
 }
 
-std::string to_document(const GraphState& state, bool pretty) {
+namespace {
+
+// The graph's members, written once for the state document and the dump.
+json graph_members(const GraphState& state, bool plugin_states) {
     json graph = json::object();
     graph["ports"] = json::array();
     for (const PortState& port : state.ports) {
@@ -260,7 +263,7 @@ std::string to_document(const GraphState& state, bool pretty) {
         for (const auto& [name, value] : node.params) params[name] = tidy(value);
         json n = {{"name", node.name}, {"type", node.type}, {"bypassed", node.bypassed},
                   {"params", std::move(params)}};
-        if (node.plugin_state) n["plugin_state"] = *node.plugin_state;
+        if (plugin_states && node.plugin_state) n["plugin_state"] = *node.plugin_state;
         graph["nodes"].push_back(std::move(n));
     }
     graph["connections"] = json::array();
@@ -271,9 +274,23 @@ std::string to_document(const GraphState& state, bool pretty) {
     for (const ExternalConnection& e : state.externals) {
         graph["external_connections"].push_back({{"port", e.port}, {"peer", e.peer}});
     }
+    return graph;
+}
+
+}  // namespace
+
+std::string to_document(const GraphState& state, bool pretty) {
+    json graph = graph_members(state, true);
     if (!state.midi_maps_json.empty()) graph["midi_maps"] = json::parse(state.midi_maps_json);
     const json document = {{"schema", kSchemaVersion}, {"graph", std::move(graph)}};
     return pretty ? document.dump(2) + "\n" : document.dump();
+}
+
+std::string to_graph_dump(const GraphState& state, std::string_view api_version) {
+    json dump = {{"api", std::string(api_version)}};
+    dump.update(graph_members(state, false));
+    dump["midi_maps"] = state.midi_maps_json.empty() ? json::array() : json::parse(state.midi_maps_json);
+    return dump.dump();
 }
 
 bool from_document(std::string_view text, GraphState& out, std::string& error) {

@@ -11,6 +11,7 @@
 
 #include "../../daemon/rtgraphctl_cli.hpp"
 #include "rtgraph/control/command_words.hpp"
+#include "rtgraph/control/control_error.hpp"
 #include "rtgraph/control/osc_api.hpp"
 #include "rtgraph/control/patch_script.hpp"
 
@@ -131,6 +132,27 @@ TEST(CommandWordsAgree, EveryAddressHasACommand) {
     for (const control::OscAddress& address : control::osc_addresses()) {
         if (address.path == "/unsubscribe") continue;
         EXPECT_NE(help.find(" " + std::string(address.path) + "\n"), std::string::npos) << address.path;
+    }
+}
+
+// Every /error code a client can get, the control plane's and the engine's,
+// is listed in the README's reply conventions.
+TEST(ReadmeTest, ListsEveryErrorCode) {
+    const std::string readme = read_readme();
+    for (int code = 0; code <= static_cast<int>(control::ControlError::kIoError); ++code) {
+        const std::string name = control::error_name(static_cast<control::ControlError>(code));
+        EXPECT_NE(readme.find("`" + name + "`"), std::string::npos) << name << " missing from the README";
+    }
+    for (const rtgraph::engine::ErrorCode code :
+         {rtgraph::engine::ErrorCode::kUnknownType, rtgraph::engine::ErrorCode::kUnknownNode, rtgraph::engine::ErrorCode::kUnknownPort,
+          rtgraph::engine::ErrorCode::kUnknownParam, rtgraph::engine::ErrorCode::kDuplicateName, rtgraph::engine::ErrorCode::kInvalidName,
+          rtgraph::engine::ErrorCode::kPortKindMismatch, rtgraph::engine::ErrorCode::kPortDirection,
+          rtgraph::engine::ErrorCode::kWouldCreateCycle, rtgraph::engine::ErrorCode::kNotFinite,
+          rtgraph::engine::ErrorCode::kAlreadyConnected, rtgraph::engine::ErrorCode::kNotConnected,
+          rtgraph::engine::ErrorCode::kCreationOnlyParam, rtgraph::engine::ErrorCode::kTooManyGraphPorts,
+          rtgraph::engine::ErrorCode::kBadMidiMap, rtgraph::engine::ErrorCode::kBusy, rtgraph::engine::ErrorCode::kInstantiationFailed}) {
+        const std::string name = rtgraph::engine::error_name(code);
+        EXPECT_NE(readme.find("`" + name + "`"), std::string::npos) << name << " missing from the README";
     }
 }
 

@@ -781,6 +781,9 @@ TEST_F(OscTransportTest, TcpPeerClosingMidFrameIsForgotten) {
     ASSERT_TRUE(pump_until([&] { return stats().stream_clients == 0; }));
     EXPECT_EQ(stats().packets, 0u);
     EXPECT_EQ(stats().dropped_bad_frame, 0u);
+    // Reported once, so that its subscriptions can be forgotten.
+    EXPECT_EQ(transport_.take_closed_connections(), (std::vector<std::uint64_t>{1}));
+    EXPECT_TRUE(transport_.take_closed_connections().empty());
 }
 
 TEST_F(OscTransportTest, TcpClientThatHalfClosesStillGetsItsReply) {

@@ -47,6 +47,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rtgraph::control {
@@ -159,6 +160,11 @@ class OscTransport {
     // packet, or a kind whose socket is off. Every false counts a send_failure.
     bool send(const OscPeer& peer, std::span<const std::uint8_t> packet);
 
+    // [nrt] The stream connections that ended since the last call (peer
+    // closed, cut off, refused by a new allowlist), so that what was kept
+    // for them (subscriptions, held replies) can be forgotten.
+    std::vector<std::uint64_t> take_closed_connections() { return std::exchange(closed_connections_, {}); }
+
     const OscTransportStats& stats() const { return stats_; }
 
     static constexpr std::size_t kMaxDatagramsPerService = 512;
@@ -194,6 +200,7 @@ class OscTransport {
     std::vector<std::uint8_t> datagram_;
     std::vector<std::unique_ptr<StreamClient>> clients_;
     std::uint64_t next_connection_ = 1;
+    std::vector<std::uint64_t> closed_connections_;
     OscTransportStats stats_;
 };
 

@@ -81,6 +81,15 @@ public:
         return false;
     }
 
+    // [nrt] control thread. Hands the node a file for `property_uri` (for an
+    // LV2 plugin, a patch:Set of an atom:Path), taken at its next block.
+    // False, with `error`, when the node takes no files or not this one now.
+    virtual bool send_path(const std::string& /*property_uri*/, const std::string& /*path*/,
+                           std::string& error) {
+        error = "node type " + type_->name + " takes no file paths (LV2 plugins with patch:writable paths do)";
+        return false;
+    }
+
     // [any thread] The delay the node adds, in frames, as it reports it now.
     virtual std::uint32_t latency_frames() const noexcept { return type_->latency_frames; }
 

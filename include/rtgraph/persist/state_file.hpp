@@ -86,6 +86,11 @@ GraphState capture(const engine::Model& model, std::vector<ExternalConnection> e
 // version control); compact otherwise (state file, OSC replies).
 std::string to_document(const GraphState& state, bool pretty = false);
 
+// [nrt] The graph as /graph/dump shows it: {"api", ports, nodes (without
+// plugin state), connections, external_connections, midi_maps (always)},
+// written by the same code as the document, so the two cannot disagree.
+std::string to_graph_dump(const GraphState& state, std::string_view api_version);
+
 // [nrt] Reads a document (or a bare graph object). False with `error` saying
 // what is wrong and where ("graph.nodes[2].params.freq: must be a number").
 // A schema newer than kSchemaVersion is refused: we would drop what we do not know.

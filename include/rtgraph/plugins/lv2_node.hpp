@@ -61,7 +61,7 @@ public:
     // value for the plugin's control port, delivered at the next block. False
     // (with `error`) when the plugin has no port for host messages or the
     // queue is full.
-    bool send_path(const std::string& property_uri, const std::string& path, std::string& error);
+    bool send_path(const std::string& property_uri, const std::string& path, std::string& error) override;
 
     // Counters any thread may read.
     std::uint64_t work_scheduled() const noexcept { return work_scheduled_.load(std::memory_order_relaxed); }
