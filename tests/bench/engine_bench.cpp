@@ -237,6 +237,21 @@ void BM_VoicesWorkers(benchmark::State& state) {
     }
     time_blocks(state, rig, 3 * kVoices);
     state.counters["workers"] = workers;
+    if (eng::WorkerTeam* team = rig.engine().worker_team()) {
+        // The share of the steps the workers ran, over blocks run back to
+        // back after the timed ones: how much of the work they took.
+        constexpr int kShareBlocks = 1000;
+        double worker_steps = 0.0, all_steps = 0.0;
+        for (int block = 0; block < kShareBlocks; ++block) {
+            rig.process_block();
+            for (unsigned t = 0; t <= workers; ++t) {
+                const double steps = team->last_block_steps(t);
+                all_steps += steps;
+                if (t != 0) worker_steps += steps;
+            }
+        }
+        state.counters["worker_share"] = all_steps > 0.0 ? worker_steps / all_steps : 0.0;
+    }
 }
 BENCHMARK(BM_VoicesWorkers)->ArgName("workers")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
