@@ -1,6 +1,9 @@
 // EngineSession: the engine, its first graph and its workers (control thread).
 #include "engine_session.hpp"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -21,12 +24,24 @@ EngineSession::~EngineSession() {
     if (engine_) engine_->collect_garbage();
 }
 
+unsigned EngineSession::worker_threads() const {
+    const unsigned configured = config_.realtime.worker_threads;
+    if (configured != config::kAutoWorkerThreads) return configured;
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    const unsigned count =
+        sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? static_cast<unsigned>(CPU_COUNT(&cpus)) : 1u;
+    const unsigned workers = config::resolve_worker_threads(configured, count);
+    spdlog::info("realtime.worker_threads = \"auto\": {} worker thread(s) for {} CPU(s)", workers, count);
+    return workers;
+}
+
 void EngineSession::create(double sample_rate) {
     engine::EngineConfig engine_config;
     engine_config.sample_rate = sample_rate;
     engine_config.max_block = config_.engine.max_block;
     engine_config.fade_ms = static_cast<float>(config_.engine.fade_ms);
-    engine_config.worker_threads = config_.realtime.worker_threads;
+    engine_config.worker_threads = worker_threads();
     if (!lv2_host_) {
         // Plugin types are made for this sample rate; a server that comes back
         // at another rate ends the process (exit 75) and systemd restarts it.

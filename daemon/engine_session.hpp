@@ -35,6 +35,8 @@ public:
     // the plugin host and scans the plugins: plugin types are made for one
     // rate, and a server that comes back at another is followed by rebuild.
     void create(double sample_rate);
+    // realtime.worker_threads, "auto" resolved for the CPUs this process may use.
+    unsigned worker_threads() const;
     // [nrt] The configured [jack] ports, then the patch file when one is
     // named; false after logging why.
     bool build_from_config();

@@ -267,11 +267,14 @@ const Field kFields[] = {
          [](DaemonConfig& c, std::int64_t v) { c.realtime.priority = static_cast<int>(v); },
          check_priority}},
     {"realtime", "worker_threads", false,
-     IntegerField{[](const DaemonConfig& c) -> std::int64_t { return c.realtime.worker_threads; },
-                  [](DaemonConfig& c, std::int64_t v) {
-                      c.realtime.worker_threads = static_cast<unsigned>(v);
+     IntegerField{[](const DaemonConfig& c) -> std::int64_t {
+                      return c.realtime.worker_threads == kAutoWorkerThreads ? std::int64_t{-1}
+                                                                          : std::int64_t{c.realtime.worker_threads};
                   },
-                  check_worker_threads}},
+                  [](DaemonConfig& c, std::int64_t v) {
+                      c.realtime.worker_threads = v == -1 ? kAutoWorkerThreads : static_cast<unsigned>(v);
+                  },
+                  check_worker_threads, "auto", -1}},
     {"realtime", "cpu_affinity", false,
      IntegerListField{[](DaemonConfig& c) -> std::vector<int>& { return c.realtime.cpu_affinity; },
                       check_cpu}},
@@ -376,7 +379,9 @@ void check_values(const DaemonConfig& config, std::vector<Issue>& issues) {
                                add(issues, key, static_cast<int>(i), f.check_item(items[i]));
                            }
                        },
-                       [&](const IntegerField& f) { add(issues, key, -1, f.check(f.get(c))); },
+                       [&](const IntegerField& f) {
+                           if (!f.holds_word(c)) add(issues, key, -1, f.check(f.get(c)));
+                       },
                        [&](const IntegerListField& f) {
                            const auto& items = f.ref(c);
                            for (std::size_t i = 0; i < items.size(); ++i) {

@@ -35,10 +35,16 @@ struct StringListField {
 };
 // int and unsigned members go through int64, so the range is checked before
 // the value is narrowed.
+// `word`, when set, is a string the field also takes ("auto"), read as
+// `word_value` and written back as the word; it is not range-checked.
 struct IntegerField {
     std::int64_t (*get)(const DaemonConfig&);
     void (*set)(DaemonConfig&, std::int64_t);
     Problem (*check)(std::int64_t);
+    const char* word = nullptr;
+    std::int64_t word_value = 0;
+
+    bool holds_word(const DaemonConfig& c) const { return word != nullptr && get(c) == word_value; }
 };
 struct IntegerListField {
     std::vector<int>& (*ref)(DaemonConfig&);

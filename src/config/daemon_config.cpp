@@ -157,8 +157,17 @@ class Loader {
                            f.ref(config_) = std::move(items);
                        },
                        [&](const detail::IntegerField& f) {
+                           if (const auto* text = node.as_string(); text != nullptr && f.word != nullptr) {
+                               if (text->get() == f.word) return f.set(config_, f.word_value);
+                               return error(key, line,
+                                            std::string("must be an integer or \"") + f.word + "\"");
+                           }
                            const auto* value = node.as_integer();
-                           if (value == nullptr) return error(key, line, "must be an integer");
+                           if (value == nullptr) {
+                               return error(key, line,
+                                            f.word == nullptr ? std::string("must be an integer")
+                                                              : std::string("must be an integer or \"") + f.word + "\"");
+                           }
                            if (accept(key, line, f.check(value->get())))
                                f.set(config_, value->get());
                        },
@@ -432,7 +441,13 @@ std::string to_toml(const DaemonConfig& config) {
                        [&](const detail::StringListField& f) {
                            table->insert(field.name, strings(f.ref(c)));
                        },
-                       [&](const detail::IntegerField& f) { table->insert(field.name, f.get(c)); },
+                       [&](const detail::IntegerField& f) {
+                           if (f.holds_word(c)) {
+                               table->insert(field.name, std::string(f.word));
+                           } else {
+                               table->insert(field.name, f.get(c));
+                           }
+                       },
                        [&](const detail::IntegerListField& f) {
                            toml::array array;
                            for (int item : f.ref(c))
@@ -453,6 +468,11 @@ std::string to_toml(const DaemonConfig& config) {
     std::ostringstream out;
     out << root << '\n';
     return out.str();
+}
+
+unsigned resolve_worker_threads(unsigned configured, unsigned cpus) {
+    if (configured != kAutoWorkerThreads) return configured;
+    return cpus <= 1 ? 0 : std::min(cpus - 1, kMaxWorkerThreads);
 }
 
 }  // namespace rtgraph::config

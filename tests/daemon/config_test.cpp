@@ -294,7 +294,8 @@ TEST(LoadConfig, EveryWrongTypeIsAnErrorNamingKeyAndLine) {
         {"engine", "max_block = 2048.0", "engine.max_block", "must be an integer", 3},
         {"engine", "fade_ms = [5]", "engine.fade_ms", "must be a number", 3},
         {"realtime", "priority = \"high\"", "realtime.priority", "must be an integer", 3},
-        {"realtime", "worker_threads = 1.5", "realtime.worker_threads", "must be an integer", 3},
+        {"realtime", "worker_threads = 1.5", "realtime.worker_threads", "must be an integer or \"auto\"", 3},
+        {"realtime", "worker_threads = \"all\"", "realtime.worker_threads", "must be an integer or \"auto\"", 3},
         {"realtime", "cpu_affinity = [0,\n\n \"1\"]", "realtime.cpu_affinity",
          "must be an array of integers", 5},
         {"realtime", "lock_memory = \"yes\"", "realtime.lock_memory", "must be true or false", 3},
@@ -804,6 +805,21 @@ TEST(ToToml, RoundTripsDefaultsAndEveryChangedValue) {
         EXPECT_TRUE(result.warnings.empty()) << all_messages(result.warnings);
         EXPECT_TRUE(result.config == config);
     }
+}
+
+TEST(WorkerThreads, AutoIsOneFewerThanTheCpusAndRoundTrips) {
+    const LoadResult result = load("[realtime]\nworker_threads = \"auto\"\n");
+    ASSERT_TRUE(result.ok()) << all_messages(result.errors);
+    EXPECT_EQ(result.config.realtime.worker_threads, kAutoWorkerThreads);
+    const std::string text = to_toml(result.config);
+    EXPECT_NE(text.find("worker_threads = 'auto'"), std::string::npos) << text;
+    EXPECT_TRUE(load(text).config == result.config);
+
+    EXPECT_EQ(resolve_worker_threads(kAutoWorkerThreads, 2), 1u);
+    EXPECT_EQ(resolve_worker_threads(kAutoWorkerThreads, 1), 0u);
+    EXPECT_EQ(resolve_worker_threads(kAutoWorkerThreads, 0), 0u);
+    EXPECT_EQ(resolve_worker_threads(kAutoWorkerThreads, 200), kMaxWorkerThreads);
+    EXPECT_EQ(resolve_worker_threads(3, 2), 3u) << "a number is taken as given";
 }
 
 }  // namespace

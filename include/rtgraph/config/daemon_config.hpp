@@ -27,6 +27,9 @@ inline constexpr std::size_t kMaxUnixSocketPath = 107;   // sizeof(sockaddr_un::
 inline constexpr unsigned kMinBlock = 16;
 inline constexpr unsigned kMaxBlock = 8192;
 inline constexpr unsigned kMaxWorkerThreads = 64;
+// realtime.worker_threads = "auto": one fewer than the CPUs the daemon may
+// run on (see resolve_worker_threads).
+inline constexpr unsigned kAutoWorkerThreads = ~0u;
 inline constexpr int kMaxCpuIndex = 1023;  // CPU_SETSIZE - 1
 // osc.max_packet_bytes: at least one UDP datagram's worth, at most 256 MiB.
 inline constexpr std::size_t kMinOscPacketBytes = 64 * 1024;
@@ -72,7 +75,7 @@ struct DaemonConfig {
 
     struct Realtime {
         int priority = 0;               // SCHED_FIFO priority of worker threads, 1 .. 99; 0: JACK's
-        unsigned worker_threads = 0;    // 0: none; else 1 .. kMaxWorkerThreads
+        unsigned worker_threads = 0;    // 0: none; 1 .. kMaxWorkerThreads; or kAutoWorkerThreads
         std::vector<int> cpu_affinity;  // CPUs for workers; empty: no pinning
         bool lock_memory = true;        // mlockall(MCL_CURRENT | MCL_FUTURE) at start
         friend bool operator==(const Realtime&, const Realtime&) = default;
@@ -182,5 +185,10 @@ std::vector<std::string> restart_required(const DaemonConfig& before, const Daem
 // [nrt] The config as a TOML document (for --check-config to show the values
 // in effect); load_config_text of it gives back an equal config.
 std::string to_toml(const DaemonConfig& config);
+
+// The worker threads to start: `configured`, or for kAutoWorkerThreads one
+// fewer than `cpus` (the CPUs the daemon may run on; its affinity), capped at
+// kMaxWorkerThreads; 0 on one CPU.
+unsigned resolve_worker_threads(unsigned configured, unsigned cpus);
 
 }  // namespace rtgraph::config
