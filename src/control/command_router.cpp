@@ -189,14 +189,13 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests,
         // The value as the model took it (clamped to the parameter's range).
         const auto& set =
             std::get<engine::SetParam>(edits[static_cast<std::size_t>(first_edit - owner.begin())]);
-        const engine::ModelNode* node = engine_.model().find_node(set.node);
-        const auto index = node ? node->type->find_param(set.param) : std::nullopt;
-        if (index) {
-            notify("param",
-                   OscMessage{"/notify/param",
-                              {string_arg(set.node), string_arg(set.param),
-                               float_arg(node->params[*index])}},
-                   out);
+        for (const engine::ResolvedParam& param : result.params) {
+            if (owner[param.edit] != r) continue;
+            notify(
+                "param",
+                OscMessage{"/notify/param",
+                           {string_arg(set.node), string_arg(set.param), float_arg(param.value)}},
+                out);
         }
     }
     if (structural || params) host_.graph_changed(structural);

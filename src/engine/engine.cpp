@@ -135,6 +135,9 @@ ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame, std:
             result.notes.push_back(std::move(note));
             result.note_edits.push_back(i);
         }
+        if (outcomes[i].param) {
+            result.params.push_back({i, outcomes[i].param->first, outcomes[i].param->second, outcomes[i].param_value});
+        }
     }
     if (compile_needed) {
         const std::uint64_t fade_generation = generation_ + 1;

@@ -232,6 +232,23 @@ TEST_F(CommandRouterTest, ExternalConnectionsGoToTheHostAndABadOneRefusesTheBund
     EXPECT_EQ(text_at(out.at(0), 2), "unknown_port");
 }
 
+TEST_F(CommandRouterTest, AParameterNotificationCarriesTheClampedValue) {
+    send({message("/node/add", {s("sine"), s("osc")})});
+    render_and_poll();
+    ASSERT_EQ(send({message("/subscribe", {s("param")})}, false, 5).size(), 1u);
+    const std::vector<Outgoing> out = send({message("/param/set", {s("osc"), s("freq"), f(1e9f)})});
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].peer.connection, 5u);
+    EXPECT_EQ(out[0].message.address, "/notify/param");
+    const float notified = std::get<float>(out[0].message.args.at(2).value);
+    EXPECT_LT(notified, 1e9f);
+    const std::vector<Outgoing> live = render_and_poll();
+    ASSERT_EQ(live.size(), 1u);
+    EXPECT_NE(text_at(live[0], 2).find("clamped"), std::string::npos) << text_at(live[0], 2);
+    const std::vector<Outgoing> get = send({message("/param/get", {s("osc"), s("freq")})});
+    EXPECT_EQ(std::get<float>(get.at(0).message.args.at(2).value), notified);
+}
+
 TEST_F(CommandRouterTest, SubscriptionsOutliveTheRouter) {
     ASSERT_EQ(send({message("/subscribe", {s("graph")})}, false, 9).at(0).message.address, "/done");
     // A sample-rate rebuild makes a new router for the new engine.

@@ -47,11 +47,21 @@ struct EngineConfig {
     unsigned worker_threads = 0;
 };
 
+// A parameter as the model took it: its node and index resolved, the value
+// clamped (what a /notify/param says without looking anything up again).
+struct ResolvedParam {
+    std::size_t edit = 0;  // the transaction's edit that set it
+    NodeId node = kNoNode;
+    std::uint32_t index = 0;
+    float value = 0.0f;
+};
+
 struct ApplyResult {
     Error error;
     std::size_t failed_index = 0;     // which edit of a transaction was refused
     std::vector<std::string> notes;   // clamping and other remarks
     std::vector<std::size_t> note_edits;  // for each note, the edit it is about
+    std::vector<ResolvedParam> params;    // each parameter the transaction set, in edit order
     std::uint64_t last_seq = 0;       // acknowledged once counters().consumed_seq reaches it
     std::uint64_t generation = 0;     // program generation published, 0 if none
     // A scheduled transaction is live once its time has been rendered too.
