@@ -1,6 +1,6 @@
 // CommandRouter: dispatch, change transactions and live replies (control
 // thread). Queries are in router_queries.cpp, standalone requests in
-// router_standalone.cpp, argument reading in change_request.cpp.
+// router_persist.cpp, argument reading in change_request.cpp.
 #include "rtgraph/control/command_router.hpp"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// OSC 1.0 packet parsing and encoding (control thread).
+// OSC 1.0 packet parsing (control thread); encoding is in osc_encode.cpp.
 //
 // The parser works on byte offsets into the one datagram. Each region it
 // descends into (a bundle element, a message, an argument) is bounded by the
@@ -15,31 +15,22 @@
 #include <limits>
 #include <string_view>
 
+#include "osc_wire.hpp"
+
 namespace rtgraph::control {
 
 namespace {
 
-constexpr std::size_t kBundleHeaderSize = 8;  // "#bundle" and its NUL
-constexpr std::uint8_t kBundleHeader[kBundleHeaderSize] = {'#', 'b', 'u', 'n', 'd', 'l', 'e', 0};
-constexpr std::size_t kTimetagSize = 8;
-constexpr std::size_t kBundleMinSize = kBundleHeaderSize + kTimetagSize;
+using wire::kBundleHeader;
+using wire::kBundleHeaderSize;
+using wire::kMaxWireSize;
+using wire::load_u32;
+using wire::load_u64;
+using wire::padded4;
+
+constexpr std::size_t kBundleMinSize = kBundleHeaderSize + wire::kTimetagSize;
 constexpr std::string_view kKnownTags = "ifsbhdtScrmTFNI";
 constexpr std::string_view kPatternChars = "*?[]{}";
-// The largest blob or bundle element an int32 size can describe.
-constexpr auto kMaxWireSize = static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
-
-std::uint32_t load_u32(const std::uint8_t* p) noexcept {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-           std::uint32_t{p[3]};
-}
-
-std::uint64_t load_u64(const std::uint8_t* p) noexcept {
-    return (std::uint64_t{load_u32(p)} << 32) | load_u32(p + 4);
-}
-
-std::size_t padded4(std::size_t n) noexcept {
-    return (n + 3) & ~std::size_t{3};
-}
 
 // 'x' for a printable character, 0x0a for anything else.
 std::string describe_byte(std::uint8_t byte) {
@@ -414,106 +405,6 @@ class PacketParser {
     std::string& error_;
 };
 
-// ---- encoding ----
-
-void put_u32(std::vector<std::uint8_t>& out, std::uint32_t value) {
-    out.push_back(static_cast<std::uint8_t>(value >> 24));
-    out.push_back(static_cast<std::uint8_t>(value >> 16));
-    out.push_back(static_cast<std::uint8_t>(value >> 8));
-    out.push_back(static_cast<std::uint8_t>(value));
-}
-
-void put_u64(std::vector<std::uint8_t>& out, std::uint64_t value) {
-    put_u32(out, static_cast<std::uint32_t>(value >> 32));
-    put_u32(out, static_cast<std::uint32_t>(value));
-}
-
-void pad4(std::vector<std::uint8_t>& out) {
-    while (out.size() % 4 != 0) out.push_back(0);
-}
-
-bool put_string(std::vector<std::uint8_t>& out, std::string_view text) {
-    if (text.find('\0') != std::string_view::npos) return false;
-    out.insert(out.end(), text.begin(), text.end());
-    out.push_back(0);
-    pad4(out);
-    return true;
-}
-
-// Writes the argument's value with `write` when it holds a T.
-template <typename T, typename Write>
-bool put_as(const OscArgument& arg, Write write) {
-    const T* value = std::get_if<T>(&arg.value);
-    if (value == nullptr) return false;
-    return write(*value);
-}
-
-bool put_argument(std::vector<std::uint8_t>& out, const OscArgument& arg) {
-    const auto word = [&out](std::uint32_t value) {
-        put_u32(out, value);
-        return true;
-    };
-    const auto dword = [&out](std::uint64_t value) {
-        put_u64(out, value);
-        return true;
-    };
-    switch (arg.tag) {
-        case 'i':
-            return put_as<std::int32_t>(
-                arg, [&](std::int32_t v) { return word(static_cast<std::uint32_t>(v)); });
-        case 'f':
-            return put_as<float>(arg,
-                                 [&](float v) { return word(std::bit_cast<std::uint32_t>(v)); });
-        case 'r':
-        case 'm':
-            return put_as<std::uint32_t>(arg, word);
-        case 'c':
-            return put_as<char>(arg, [&](char v) { return word(static_cast<std::uint8_t>(v)); });
-        case 'h':
-            return put_as<std::int64_t>(
-                arg, [&](std::int64_t v) { return dword(static_cast<std::uint64_t>(v)); });
-        case 'd':
-            return put_as<double>(arg,
-                                  [&](double v) { return dword(std::bit_cast<std::uint64_t>(v)); });
-        case 't':
-            return put_as<OscTimetag>(arg, [&](OscTimetag v) { return dword(v.ntp); });
-        case 's':
-        case 'S':
-            return put_as<std::string>(arg,
-                                       [&](const std::string& v) { return put_string(out, v); });
-        case 'b':
-            return put_as<OscBlob>(arg, [&](const OscBlob& v) {
-                if (v.size() > kMaxWireSize) return false;
-                put_u32(out, static_cast<std::uint32_t>(v.size()));
-                out.insert(out.end(), v.begin(), v.end());
-                pad4(out);
-                return true;
-            });
-        case 'T':
-        case 'F':
-            return put_as<bool>(arg, [&](bool v) { return v == (arg.tag == 'T'); });
-        case 'N':
-            return std::holds_alternative<OscNil>(arg.value);
-        case 'I':
-            return std::holds_alternative<OscImpulse>(arg.value);
-        default:
-            return false;
-    }
-}
-
-bool put_message(std::vector<std::uint8_t>& out, const OscMessage& message) {
-    if (message.address.empty() || message.address[0] != '/') return false;
-    if (!put_string(out, message.address)) return false;
-    out.push_back(',');
-    for (const OscArgument& arg : message.args) out.push_back(static_cast<std::uint8_t>(arg.tag));
-    out.push_back(0);
-    pad4(out);
-    for (const OscArgument& arg : message.args) {
-        if (!put_argument(out, arg)) return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 std::string OscMessage::typetags() const {
@@ -547,37 +438,6 @@ bool parse_osc_packet(std::span<const std::uint8_t> data, OscPacket& out, std::s
         out = OscPacket{};
         error = "out of memory";
         return false;
-    }
-}
-
-std::vector<std::uint8_t> encode_osc_message(const OscMessage& message) noexcept {
-    try {
-        std::vector<std::uint8_t> out;
-        if (!put_message(out, message)) return {};
-        return out;
-    } catch (...) {  // std::bad_alloc
-        return {};
-    }
-}
-
-std::vector<std::uint8_t> encode_osc_bundle(OscTimetag time,
-                                            const std::vector<OscMessage>& messages) noexcept {
-    try {
-        std::vector<std::uint8_t> out(std::begin(kBundleHeader), std::end(kBundleHeader));
-        put_u64(out, time.ntp);
-        for (const OscMessage& message : messages) {
-            const std::size_t size_at = out.size();
-            put_u32(out, 0);
-            if (!put_message(out, message)) return {};
-            const std::size_t size = out.size() - size_at - 4;
-            if (size > kMaxWireSize) return {};
-            for (std::size_t i = 0; i < 4; ++i) {
-                out[size_at + i] = static_cast<std::uint8_t>(size >> (24 - 8 * i));
-            }
-        }
-        return out;
-    } catch (...) {  // std::bad_alloc
-        return {};
     }
 }
 

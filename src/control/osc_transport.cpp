@@ -1,181 +1,42 @@
 // OscTransport: rtgraphd's UDP, TCP and UNIX-domain OSC sockets (control
-// thread only; see the header for the guarantees).
+// thread only; see the header for the guarantees): opening and closing them,
+// the allowlist, accepting stream clients, datagrams, sending. The stream
+// framing is in osc_stream.cpp.
 #include "rtgraph/control/osc_transport.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <netinet/tcp.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
-#include <charconv>
 #include <climits>
 #include <cstring>
 
 #include "ip_allowlist.hpp"
+#include "osc_stream_client.hpp"
+#include "socket_ops.hpp"
 
 namespace rtgraph::control {
 
 namespace {
 
+using net::bind_socket;
+using net::bound_port;
+using net::close_abortively;
+using net::errno_text;
+using net::fill_unix_address;
+using net::format_address;
+using net::parse_bind_address;
+using net::set_int_option;
+
 constexpr int kListenBacklog = 128;
 constexpr int kEphemeralAttempts = 32;
 constexpr std::size_t kMaxAcceptsPerService = 256;
-constexpr std::size_t kReadChunk = 16 * 1024;
-constexpr std::size_t kMaxDatagram = 65536;     // more than any UDP payload (65527)
-constexpr std::size_t kKeepBuffer = 64 * 1024;  // idle buffers above this are released
-constexpr std::size_t kFrameHeader = 4;
+constexpr std::size_t kMaxDatagram = 65536;  // more than any UDP payload (65527)
 constexpr mode_t kUnixSocketMode = 0660;
-
-std::string errno_text(int error) {
-    return std::strerror(error);
-}
-
-void set_int_option(int fd, int level, int name, int value) {
-    ::setsockopt(fd, level, name, &value, sizeof value);
-}
-
-// Closes with an RST rather than a FIN: for peers we refuse or cut off, so no
-// TIME_WAIT is left here and queued bytes are discarded, not trickled out.
-void close_abortively(int fd) {
-    const linger abort_now{1, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_now, sizeof abort_now);
-    ::close(fd);
-}
-
-std::string format_address(const sockaddr_storage& address, socklen_t length) {
-    std::array<char, INET6_ADDRSTRLEN> text{};
-    if (address.ss_family == AF_INET && length >= static_cast<socklen_t>(sizeof(sockaddr_in))) {
-        sockaddr_in ipv4{};
-        std::memcpy(&ipv4, &address, sizeof ipv4);
-        inet_ntop(AF_INET, &ipv4.sin_addr, text.data(), text.size());
-        return std::string(text.data()) + ":" + std::to_string(ntohs(ipv4.sin_port));
-    }
-    if (address.ss_family == AF_INET6 && length >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
-        sockaddr_in6 ipv6{};
-        std::memcpy(&ipv6, &address, sizeof ipv6);
-        inet_ntop(AF_INET6, &ipv6.sin6_addr, text.data(), text.size());
-        std::string out = "[" + std::string(text.data());
-        if (ipv6.sin6_scope_id != 0) out += "%" + std::to_string(ipv6.sin6_scope_id);
-        return out + "]:" + std::to_string(ntohs(ipv6.sin6_port));
-    }
-    return "?";
-}
-
-// A numeric IPv4 or IPv6 address; IPv6 may carry a scope ("fe80::1%eth0").
-bool parse_bind_address(const std::string& text, sockaddr_storage& address, socklen_t& length,
-                        std::string& error) {
-    address = {};
-    if (text.find('\0') == std::string::npos) {
-        sockaddr_in ipv4{};
-        if (inet_pton(AF_INET, text.c_str(), &ipv4.sin_addr) == 1) {
-            ipv4.sin_family = AF_INET;
-            std::memcpy(&address, &ipv4, sizeof ipv4);
-            length = sizeof ipv4;
-            return true;
-        }
-        const auto percent = text.find('%');
-        const std::string host = text.substr(0, percent);
-        sockaddr_in6 ipv6{};
-        if (inet_pton(AF_INET6, host.c_str(), &ipv6.sin6_addr) == 1) {
-            ipv6.sin6_family = AF_INET6;
-            if (percent != std::string::npos) {
-                const std::string scope = text.substr(percent + 1);
-                unsigned index = if_nametoindex(scope.c_str());
-                if (index == 0) {
-                    const auto [end, status] =
-                        std::from_chars(scope.data(), scope.data() + scope.size(), index);
-                    if (scope.empty() || status != std::errc{} ||
-                        end != scope.data() + scope.size()) {
-                        error = "bind address '" + text + "': no interface '" + scope + "'";
-                        return false;
-                    }
-                }
-                ipv6.sin6_scope_id = index;
-            }
-            std::memcpy(&address, &ipv6, sizeof ipv6);
-            length = sizeof ipv6;
-            return true;
-        }
-    }
-    error = "bind address '" + text + "' is not a numeric IPv4 or IPv6 address";
-    return false;
-}
-
-void set_port(sockaddr_storage& address, int port) {
-    const auto network_port = htons(static_cast<std::uint16_t>(port));
-    if (address.ss_family == AF_INET) {
-        reinterpret_cast<sockaddr_in&>(address).sin_port = network_port;
-    } else {
-        reinterpret_cast<sockaddr_in6&>(address).sin6_port = network_port;
-    }
-}
-
-int bound_port(int fd) {
-    sockaddr_storage address{};
-    socklen_t length = sizeof address;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-    if (address.ss_family == AF_INET) {
-        return ntohs(reinterpret_cast<const sockaddr_in&>(address).sin_port);
-    }
-    return ntohs(reinterpret_cast<const sockaddr_in6&>(address).sin6_port);
-}
-
-// A bound, non-blocking UDP or TCP socket; -1 with `error` set and errno kept.
-int bind_socket(sockaddr_storage address, socklen_t length, int type, int port,
-                std::string& error) {
-    const char* what = type == SOCK_DGRAM ? "UDP" : "TCP";
-    const int fd = ::socket(address.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        const int saved = errno;
-        error = std::string("cannot create a ") + what + " socket: " + errno_text(saved);
-        errno = saved;
-        return -1;
-    }
-    if (address.ss_family == AF_INET6) set_int_option(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
-    if (type == SOCK_STREAM) set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-    set_port(address, port);
-    if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), length) != 0) {
-        const int saved = errno;
-        ::close(fd);
-        error = std::string("cannot bind ") + what + " " + format_address(address, length) + ": " +
-                errno_text(saved);
-        errno = saved;
-        return -1;
-    }
-    return fd;
-}
-
-bool fill_unix_address(const std::string& path, sockaddr_un& address, std::string& error) {
-    address = {};
-    address.sun_family = AF_UNIX;
-    if (path.empty() || path.size() >= sizeof address.sun_path ||
-        path.find('\0') != std::string::npos) {
-        error = "unix socket '" + path + "': the path must be 1.." +
-                std::to_string(sizeof address.sun_path - 1) + " bytes";
-        return false;
-    }
-    std::memcpy(address.sun_path, path.data(), path.size());
-    return true;
-}
-
-void put_big_endian32(std::uint8_t* out, std::uint32_t value) {
-    out[0] = static_cast<std::uint8_t>(value >> 24);
-    out[1] = static_cast<std::uint8_t>(value >> 16);
-    out[2] = static_cast<std::uint8_t>(value >> 8);
-    out[3] = static_cast<std::uint8_t>(value);
-}
-
-std::uint32_t get_big_endian32(const std::uint8_t* in) {
-    return (std::uint32_t{in[0]} << 24) | (std::uint32_t{in[1]} << 16) |
-           (std::uint32_t{in[2]} << 8) | std::uint32_t{in[3]};
-}
 
 }  // namespace
 
@@ -191,20 +52,6 @@ std::string OscPeer::describe() const {
     }
     return "?";
 }
-
-struct OscTransport::StreamClient {
-    int fd = -1;
-    bool dropped = false;
-    OscPeer peer;
-    std::vector<std::uint8_t> rx;  // received, not yet delivered: [rx_start, rx_end)
-    std::size_t rx_start = 0;
-    std::size_t rx_end = 0;
-    std::size_t skip = 0;  // bytes of a refused (oversize) frame still to throw away
-    std::vector<std::uint8_t> tx;  // queued reply bytes: [tx_head, tx.size())
-    std::size_t tx_head = 0;
-
-    std::size_t pending() const { return tx.size() - tx_head; }
-};
 
 OscTransport::OscTransport() : allowlist_(std::make_unique<IpAllowlist>()) {}
 
@@ -521,133 +368,6 @@ void OscTransport::read_datagrams(const PacketHandler& on_packet) {
     }
 }
 
-void OscTransport::read_stream(StreamClient& client, const PacketHandler& on_packet,
-                               const OversizeHandler& on_oversize) {
-    std::size_t budget = kMaxStreamBytesPerService;
-    while (!client.dropped && budget > 0) {
-        if (client.rx_start > 0) {  // keep the partial frame at the front
-            std::memmove(client.rx.data(), client.rx.data() + client.rx_start,
-                         client.rx_end - client.rx_start);
-            client.rx_end -= client.rx_start;
-            client.rx_start = 0;
-        }
-        if (client.rx.size() - client.rx_end < kReadChunk)
-            client.rx.resize(client.rx_end + kReadChunk);
-        const std::size_t room = std::min(client.rx.size() - client.rx_end, budget);
-        const ssize_t received =
-            ::recv(client.fd, client.rx.data() + client.rx_end, room, MSG_DONTWAIT);
-        if (received < 0) {
-            if (errno == EINTR) continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) drop_client(client, true);
-            break;
-        }
-        if (received == 0) {  // the peer closed: send what is queued, then close
-            flush(client);
-            if (!client.dropped) drop_client(client, false);
-            break;
-        }
-        client.rx_end += static_cast<std::size_t>(received);
-        budget -= static_cast<std::size_t>(received);
-
-        // Deliver every complete frame. rx_start moves before on_packet (or
-        // on_oversize) runs, so an exception from it leaves no frame to be
-        // delivered twice.
-        while (!client.dropped && client.rx_start < client.rx_end) {
-            const std::size_t available = client.rx_end - client.rx_start;
-            if (client.skip > 0) {  // inside a refused frame: its bytes go nowhere
-                const std::size_t discarded = std::min(client.skip, available);
-                client.rx_start += discarded;
-                client.skip -= discarded;
-                continue;
-            }
-            const std::uint8_t* header = client.rx.data() + client.rx_start;
-            // A first byte >= 0x80 makes the int32 size negative: a bad frame
-            // (a SLIP stream starts with 0xC0) known from that byte alone.
-            if (header[0] & 0x80) {
-                ++stats_.dropped_bad_frame;
-                drop_client(client, true);
-                break;
-            }
-            if (available < kFrameHeader) break;
-            const std::size_t size = get_big_endian32(header);
-            if (size == 0) {
-                ++stats_.dropped_bad_frame;
-                drop_client(client, true);
-                break;
-            }
-            if (size > config_.max_packet) {
-                // Too large to hold, but the framing is intact: skip it and
-                // keep the connection, so the client can be told why.
-                ++stats_.dropped_oversize;
-                client.rx_start += kFrameHeader;
-                client.skip = size;
-                if (on_oversize) on_oversize(size, client.peer);
-                continue;
-            }
-            if (available - kFrameHeader < size) break;
-            client.rx_start += kFrameHeader + size;
-            ++stats_.packets;
-            on_packet(std::span<const std::uint8_t>(header + kFrameHeader, size), client.peer);
-        }
-    }
-    if (!client.dropped && client.rx_start == client.rx_end) {
-        client.rx_start = client.rx_end = 0;
-        if (client.rx.size() > kKeepBuffer) std::vector<std::uint8_t>().swap(client.rx);
-    }
-}
-
-bool OscTransport::flush(StreamClient& client) {
-    while (client.pending() > 0) {
-        const ssize_t sent = ::send(client.fd, client.tx.data() + client.tx_head, client.pending(),
-                                    MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (sent < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-            drop_client(client, true);
-            return false;
-        }
-        client.tx_head += static_cast<std::size_t>(sent);
-    }
-    if (client.pending() == 0) {
-        client.tx_head = 0;
-        client.tx.clear();
-        if (client.tx.capacity() > kKeepBuffer) std::vector<std::uint8_t>().swap(client.tx);
-    } else if (client.tx_head > client.tx.size() / 2) {
-        client.tx.erase(client.tx.begin(),
-                        client.tx.begin() + static_cast<std::ptrdiff_t>(client.tx_head));
-        client.tx_head = 0;
-    }
-    return true;
-}
-
-void OscTransport::drop_client(StreamClient& client, bool abortive) {
-    if (client.dropped) return;
-    if (abortive) {
-        close_abortively(client.fd);
-    } else {
-        ::close(client.fd);
-    }
-    client.fd = -1;
-    client.dropped = true;
-    --stats_.stream_clients;
-    closed_connections_.push_back(client.peer.connection);
-    // rx stays: on_packet may be looking at a packet in it right now.
-    std::vector<std::uint8_t>().swap(client.tx);
-    client.tx_head = 0;
-}
-
-void OscTransport::remove_dropped_clients() {
-    std::erase_if(clients_,
-                  [](const std::unique_ptr<StreamClient>& client) { return client->dropped; });
-}
-
-OscTransport::StreamClient* OscTransport::find_client(std::uint64_t connection) {
-    for (const auto& client : clients_) {
-        if (!client->dropped && client->peer.connection == connection) return client.get();
-    }
-    return nullptr;
-}
-
 bool OscTransport::send(const OscPeer& peer, std::span<const std::uint8_t> packet) {
     bool ok = false;
     if (packet.empty() || packet.size() > static_cast<std::size_t>(INT32_MAX)) {
@@ -668,51 +388,6 @@ bool OscTransport::send(const OscPeer& peer, std::span<const std::uint8_t> packe
     }
     if (!ok) ++stats_.send_failures;
     return ok;
-}
-
-bool OscTransport::send_stream(StreamClient& client, std::span<const std::uint8_t> packet) {
-    std::array<std::uint8_t, kFrameHeader> header{};
-    put_big_endian32(header.data(), static_cast<std::uint32_t>(packet.size()));
-    const std::size_t total = kFrameHeader + packet.size();
-
-    if (client.pending() > 0 && !flush(client)) return false;
-    std::size_t written = 0;
-    if (client.pending() == 0) {  // nothing queued: straight to the socket, in order
-        std::array<iovec, 2> parts{{{header.data(), header.size()},
-                                    {const_cast<std::uint8_t*>(packet.data()), packet.size()}}};
-        msghdr message{};
-        message.msg_iov = parts.data();
-        message.msg_iovlen = parts.size();
-        ssize_t sent = -1;
-        do {
-            sent = ::sendmsg(client.fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
-        } while (sent < 0 && errno == EINTR);
-        if (sent < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                drop_client(client, true);
-                return false;
-            }
-            sent = 0;
-        }
-        written = static_cast<std::size_t>(sent);
-    }
-    if (written == total) return true;
-
-    if (client.pending() + (total - written) > config_.max_stream_buffer) {
-        ++stats_.stream_clients_overflowed;
-        drop_client(client, true);
-        return false;
-    }
-    if (written < kFrameHeader) {
-        client.tx.insert(client.tx.end(), header.begin() + static_cast<std::ptrdiff_t>(written),
-                         header.end());
-        client.tx.insert(client.tx.end(), packet.begin(), packet.end());
-    } else {
-        client.tx.insert(client.tx.end(),
-                         packet.begin() + static_cast<std::ptrdiff_t>(written - kFrameHeader),
-                         packet.end());
-    }
-    return true;
 }
 
 }  // namespace rtgraph::control

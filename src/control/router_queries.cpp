@@ -80,8 +80,7 @@ bool CommandRouter::answer_query(const Request& request, const OscPeer& peer, Os
         }
         case OscCommand::kGraphDump:
             if (!args.finish(error)) return bad();
-            reply.args.push_back(
-                string_arg(persist::to_graph_dump(capture_graph(false), kApiVersion)));
+            reply.args.push_back(string_arg(graph_dump()));
             return true;
         case OscCommand::kTypes:
             if (args.more() && !args.string("FILTER", filter, error)) return bad();

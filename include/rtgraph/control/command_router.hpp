@@ -21,8 +21,11 @@
 #include "rtgraph/control/osc_transport.hpp"
 #include "rtgraph/control/subscriptions.hpp"
 #include "rtgraph/engine/engine.hpp"
-#include "rtgraph/persist/snapshot_store.hpp"
-#include "rtgraph/persist/state_file.hpp"
+
+namespace rtgraph::persist {
+class SnapshotStore;
+struct GraphState;
+}  // namespace rtgraph::persist
 
 namespace rtgraph::control {
 
@@ -95,14 +98,16 @@ class CommandRouter {
     bool answer_node_query(const Request& request, OscMessage& reply, Refusal& refusal);
     bool arm_midi_learn(const Request& request, const OscPeer& peer, Refusal& refusal);
     std::string status_json();
-    // router_standalone.cpp: /snapshot/*, /graph/export, /graph/import: each
-    // on its own, never part of a bundle's transaction.
+    // router_persist.cpp, the only router file that knows persist:
+    // /snapshot/*, /graph/export, /graph/import, each on its own and never
+    // part of a bundle's transaction; and the /graph/dump text.
     void handle_standalone(const Request& request, const OscPeer& peer, std::vector<Outgoing>& out);
     // Replaces the graph with `state` in one transaction; the reply waits
     // until it is live.
     void replace_graph(const Request& request, const persist::GraphState& state,
                        const OscPeer& peer, std::vector<Outgoing>& out);
     persist::GraphState capture_graph(bool plugin_states) const;
+    std::string graph_dump() const;
 
     OscMessage done(const Request& request) const;
     // Counts the error and queues its /error reply.

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "rtgraph/control/osc_packet.hpp"
-#include "rtgraph/persist/state_file.hpp"
+#include "rtgraph/persist/external_connection.hpp"
 #include "rtgraph/plugins/plugin_catalog.hpp"
 
 namespace rtgraph::control {

@@ -25,6 +25,7 @@
 
 #include "rtgraph/engine/edit.hpp"
 #include "rtgraph/engine/model.hpp"
+#include "rtgraph/persist/external_connection.hpp"
 
 namespace rtgraph::persist {
 
@@ -53,13 +54,6 @@ struct ConnectionState {
     std::string destination;
     float gain = 1.0f;
     friend bool operator==(const ConnectionState&, const ConnectionState&) = default;
-};
-
-// One of our graph ports (short name) ↔ a JACK port of another client.
-struct ExternalConnection {
-    std::string port;
-    std::string peer;
-    friend auto operator<=>(const ExternalConnection&, const ExternalConnection&) = default;
 };
 
 struct GraphState {

@@ -1,8 +1,12 @@
-// CommandRouter: snapshots, export and import, each on its own (control
-// thread).
+// CommandRouter's persistence requests (control thread): snapshots, export
+// and import, each on its own; and the graph as /graph/dump shows it, written
+// by persist so that the dump and the state document cannot disagree. The
+// only router file that includes persist.
 #include "arg_reader.hpp"
 #include "osc_reply.hpp"
 #include "rtgraph/control/command_router.hpp"
+#include "rtgraph/persist/snapshot_store.hpp"
+#include "rtgraph/persist/state_file.hpp"
 
 namespace rtgraph::control {
 
@@ -15,6 +19,10 @@ persist::GraphState CommandRouter::capture_graph(bool plugin_states) const {
         };
     }
     return persist::capture(engine_.model(), host_.external_connections(), states);
+}
+
+std::string CommandRouter::graph_dump() const {
+    return persist::to_graph_dump(capture_graph(false), kApiVersion);
 }
 
 void CommandRouter::handle_standalone(const Request& request, const OscPeer& peer,
