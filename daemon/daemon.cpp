@@ -18,7 +18,15 @@ namespace rtgraph::daemon {
 
 namespace {
 
-constexpr auto kTick = std::chrono::milliseconds(10);
+// The control loop has no fixed tick. It sleeps in poll() until a socket, a
+// signal, a finished state write or JACK (the backend's wake fd) needs it,
+// or until the next look is due: every kBusyTick while something is in hand
+// (replies, fades, unsaved changes, meters, a reconnect) and for kBusyHold
+// after the last of it, every kIdleTick otherwise. The idle pace bounds how
+// late an xrun notification, a stall or a systemd watchdog ping can be.
+constexpr auto kBusyTick = std::chrono::milliseconds(10);
+constexpr auto kIdleTick = std::chrono::milliseconds(250);
+constexpr auto kBusyHold = std::chrono::seconds(1);
 constexpr double kMaxConnectDelayS = 5.0;
 
 backend::JackBackendConfig backend_config(const config::DaemonConfig& config) {
@@ -64,13 +72,34 @@ bool Daemon::setup_signals() {
     // signals arrive only through the signalfd.
     if (pthread_sigmask(SIG_BLOCK, &signals, nullptr) != 0) return false;
     signal_fd_ = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+    // steady_clock is CLOCK_MONOTONIC, so its time points arm the timer as they are.
     timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    if (signal_fd_ < 0 || timer_fd_ < 0) return false;
-    const auto tick_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(kTick).count();
+    return signal_fd_ >= 0 && timer_fd_ >= 0;
+}
+
+bool Daemon::busy() const {
+    if (!session_.engine()) return false;  // the connect backoff sets the pace
+    const engine::Engine& engine = *session_.engine();
+    return !engine.settled() || backend_.busy() || persistence_.unsaved() ||
+           (router_ && router_->pending_replies() > 0) || engine.midi_learn_armed();
+}
+
+void Daemon::schedule_tick(Clock::time_point now, bool ticked) {
+    const std::uint64_t packets = control_.transport().stats().packets;
+    const std::uint64_t prompt = telemetry_.prompt_records();
+    if (busy() || packets != packets_seen_ || prompt != prompt_records_seen_) busy_until_ = now + kBusyHold;
+    packets_seen_ = packets;
+    prompt_records_seen_ = prompt;
+    Clock::time_point next = now + (now < busy_until_ ? kBusyTick : kIdleTick);
+    if (!session_.engine()) next = std::max(std::min(next, next_connect_try_), now + kBusyTick);
+    // Between ticks a request may only bring the next one closer.
+    if (!ticked && next >= next_tick_) return;
+    next_tick_ = next;
+    const auto due = std::chrono::duration_cast<std::chrono::nanoseconds>(next_tick_.time_since_epoch()).count();
     itimerspec spec{};
-    spec.it_interval.tv_nsec = tick_ns;
-    spec.it_value.tv_nsec = tick_ns;
-    return timerfd_settime(timer_fd_, 0, &spec, nullptr) == 0;
+    spec.it_value.tv_sec = static_cast<time_t>(due / 1'000'000'000);
+    spec.it_value.tv_nsec = static_cast<long>(due % 1'000'000'000);
+    timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 
 void Daemon::read_signals() {
@@ -103,12 +132,16 @@ int Daemon::run() {
     if (!control_.open(config_.osc)) return kExitFailure;
 
     std::vector<pollfd> fds;
+    schedule_tick(Clock::now(), true);
     while (exit_code_ < 0) {
-        fds.assign({{signal_fd_, POLLIN, 0}, {timer_fd_, POLLIN, 0}, {persistence_.wake_fd(), POLLIN, 0}});
+        fds.assign({{signal_fd_, POLLIN, 0},
+                    {timer_fd_, POLLIN, 0},
+                    {persistence_.wake_fd(), POLLIN, 0},
+                    {backend_.wake_fd(), POLLIN, 0}});
         control_.append_poll_fds(fds);
         // While replies wait for the audio thread, look again every quarter
-        // millisecond rather than at the next 10 ms tick: a /done goes out
-        // within a fraction of a period of the change going live.
+        // millisecond rather than at the next tick: a /done goes out within a
+        // fraction of a period of the change going live.
         const timespec pending_wait{0, 250'000};
         const bool replies_pending = router_ && router_->pending_replies() > 0;
         if (ppoll(fds.data(), fds.size(), replies_pending ? &pending_wait : nullptr, nullptr) < 0 &&
@@ -123,9 +156,16 @@ int Daemon::run() {
         if (fds[1].revents & POLLIN) {
             std::uint64_t expirations = 0;
             [[maybe_unused]] const auto n = read(timer_fd_, &expirations, sizeof expirations);
-            tick(Clock::now());
-        } else if (router_) {
-            router_->poll(control_.outgoing());
+        }
+        const bool jack_news = (fds[3].revents & POLLIN) != 0;
+        if (jack_news) backend_.clear_wake();
+        const Clock::time_point now = Clock::now();
+        if (now >= next_tick_ || jack_news) {
+            tick(now);
+            schedule_tick(Clock::now(), true);
+        } else {
+            if (router_) router_->poll(control_.outgoing());
+            schedule_tick(now, false);
         }
         // A structural change goes to disk at once; the replies of the client
         // that made it wait for it in control_.

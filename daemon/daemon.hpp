@@ -56,6 +56,11 @@ private:
     void notify_changes();
     void save_state(Clock::time_point now, bool force);
     void tick(Clock::time_point now);
+    // When the next tick is due: soon while anything is in hand (see
+    // busy()) or a request came, else at the idle pace; arms the timer for
+    // it. `ticked`: a tick just ran, else the next one may only come closer.
+    void schedule_tick(Clock::time_point now, bool ticked);
+    bool busy() const;
     void reload_config();
     void shutdown();
 
@@ -76,7 +81,11 @@ private:
     bool notified_connected_ = true;
 
     int signal_fd_ = -1;
-    int timer_fd_ = -1;
+    int timer_fd_ = -1;  // one-shot, armed by schedule_tick
+    Clock::time_point next_tick_{};
+    Clock::time_point busy_until_{};  // keep the quick pace until then
+    std::uint64_t packets_seen_ = 0;
+    std::uint64_t prompt_records_seen_ = 0;
     int exit_code_ = -1;  // set when the loop must end
 
     Clock::time_point next_connect_try_{};

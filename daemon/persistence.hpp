@@ -64,6 +64,9 @@ public:
         if (usable_) ++changes_made_;
     }
     void mark_params(Clock::time_point now) { saver_.mark_params(now); }
+    // Something is marked and not yet handed to a write: save() has a
+    // deadline to meet, so the loop must call it soon.
+    bool unsaved() const { return saver_.dirty(); }
     // Connections made or broken by other JACK clients (a patchbay, a peer
     // that quit and came back) change what is re-made: saved too.
     void note_externals(const std::vector<persist::ExternalConnection>& now);

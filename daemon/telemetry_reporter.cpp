@@ -50,6 +50,16 @@ bool TelemetryReporter::drain(engine::Engine& engine, control::CommandRouter* ro
 void TelemetryReporter::consume(const rt::TelemetryRecord& record, const engine::Model& model,
                                 std::chrono::steady_clock::time_point now) {
     switch (record.kind) {
+        case rt::TelemetryKind::kMeter:
+        case rt::TelemetryKind::kParamFromMidi:
+        case rt::TelemetryKind::kMidiLearn:
+        case rt::TelemetryKind::kProgramLive:
+            ++prompt_records_;
+            break;
+        default:
+            break;
+    }
+    switch (record.kind) {
         case rt::TelemetryKind::kBlockLoad:
             figures_.max_load = record.values[0];
             figures_.mean_load = record.values[1];

@@ -48,8 +48,15 @@ public:
 
     const LoadFigures& figures() const { return figures_; }
 
+    // Records consumed so far that someone waits on promptly: meters (sent
+    // to subscribers), parameters moved by MIDI (saved within the durability
+    // bound), MIDI learn, program swaps. While they come, the control loop
+    // keeps looking often; load figures, xruns and the like can wait.
+    std::uint64_t prompt_records() const { return prompt_records_; }
+
 private:
     LoadFigures figures_;
+    std::uint64_t prompt_records_ = 0;
     std::uint64_t misses_unreported_ = 0;
     std::chrono::steady_clock::time_point last_miss_log_{};
     std::map<std::uint32_t, std::chrono::steady_clock::time_point> last_nonfinite_log_;

@@ -175,8 +175,9 @@ void JackBackend::write_midi(jack_port_t* port, jack_nframes_t nframes,
 }
 
 // ---------------------------------------------------------------------------
-// JACK notification threads: atomics only.
-
+// JACK notification threads: atomics, and a wake-up for the control loop
+// (WakeFd: one non-blocking write) when tick() has something to act on. JACK2
+// runs these on its notification thread, never in the process callback.
 int JackBackend::buffer_size_callback(jack_nframes_t nframes, void* self) noexcept {
     // Nothing to rebuild: buffers are sized for the engine's maximum block and
     // longer periods are rendered in pieces. Only the figure changes.
@@ -186,6 +187,7 @@ int JackBackend::buffer_size_callback(jack_nframes_t nframes, void* self) noexce
 
 int JackBackend::sample_rate_callback(jack_nframes_t rate, void* self) noexcept {
     static_cast<JackBackend*>(self)->sample_rate_.store(rate, std::memory_order_release);
+    static_cast<JackBackend*>(self)->wake_.signal();
     return 0;
 }
 
@@ -196,15 +198,18 @@ int JackBackend::xrun_callback(void* self) noexcept {
 
 void JackBackend::shutdown_callback(jack_status_t, const char*, void* self) noexcept {
     static_cast<JackBackend*>(self)->server_lost_.store(true, std::memory_order_release);
+    static_cast<JackBackend*>(self)->wake_.signal();
 }
 
 void JackBackend::connect_callback(jack_port_id_t, jack_port_id_t, int, void* self) noexcept {
     static_cast<JackBackend*>(self)->connections_changed_.store(true, std::memory_order_release);
+    static_cast<JackBackend*>(self)->wake_.signal();
 }
 
 void JackBackend::registration_callback(jack_port_id_t, int registered, void* self) noexcept {
     if (registered != 0) {
         static_cast<JackBackend*>(self)->ports_appeared_.store(true, std::memory_order_release);
+        static_cast<JackBackend*>(self)->wake_.signal();
     }
 }
 

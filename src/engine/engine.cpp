@@ -299,6 +299,13 @@ void Engine::maintain() {
 
 std::size_t Engine::collect_garbage() { return retire_.drain(); }
 
+bool Engine::settled() const noexcept {
+    const ExecutorCounters& c = executor_.counters();
+    return !recompile_wanted_ && fading_edges_.empty() && fading_nodes_.empty() &&
+           c.consumed_seq.load(std::memory_order_acquire) >= last_seq_ &&
+           c.live_generation.load(std::memory_order_acquire) >= generation_;
+}
+
 std::shared_ptr<Node> Engine::instance(NodeId id) const {
     const auto it = instances_.find(id);
     return it == instances_.end() ? nullptr : it->second;

@@ -3,8 +3,9 @@
 // Threads:
 //   control thread   open/close, sync_ports, connections, tick, figures
 //   JACK process     process_callback → Engine::process (the audio thread)
-//   JACK notify      xrun / shutdown / connect / size callbacks: they only set
-//                    atomics, which the control thread picks up in tick()
+//   JACK notify      xrun / shutdown / connect / size callbacks: they set
+//                    atomics, which the control thread picks up in tick(),
+//                    and most make wake_fd() readable so it does so at once
 //
 // Graph-level ports of the model map to JACK ports by slot. The process
 // callback reads each slot's port through an atomic pointer; a port leaving
@@ -30,6 +31,7 @@
 #include <vector>
 
 #include "rtgraph/backend/load_meter.hpp"
+#include "rtgraph/backend/wake_fd.hpp"
 #include "rtgraph/engine/engine.hpp"
 #include "rtgraph/rt/annotations.hpp"
 
@@ -118,10 +120,27 @@ public:
     bool disconnect_external(const std::string& our_port, const std::string& external,
                              std::string& error);
 
-    // [nrt] Call every few ms: notices a lost server, retries, finishes port
-    // retirement, refreshes the remembered connections after a change.
+    // [nrt] Call every few ms while busy() and at least every 250 ms
+    // otherwise, and at once when wake_fd() is readable: notices a lost
+    // server, retries, finishes port retirement, refreshes the remembered
+    // connections after a change.
     std::vector<BackendEvent> tick(std::chrono::steady_clock::time_point now,
                                    const engine::Model& model);
+
+    // Readable when JACK told us something tick() acts on (the server went
+    // away, a connection or port changed, a new rate); clear_wake() makes
+    // it unreadable again. Xruns do not wake it: an idle dummy server reports dozens a
+    // second on a VM, and they are counted and reported at the next look.
+    int wake_fd() const noexcept { return wake_.fd(); }
+    void clear_wake() const noexcept { wake_.clear(); }
+
+    // [nrt] Whether tick() has something in hand that a slow look would
+    // delay: reconnecting, connections changing, ports retiring, the
+    // process thread not yet found.
+    bool busy() const noexcept {
+        return lost_ || refresh_due_.has_value() || !retiring_.empty() ||
+               (client_ != nullptr && !process_thread_);
+    }
 
     // [nrt] The engine frame that will be rendered `seconds` from now (JACK's
     // frame clock mapped onto the engine's), for timetagged changes.
@@ -227,6 +246,7 @@ private:
     std::atomic<bool> connections_changed_{false};
     std::atomic<bool> ports_appeared_{false};
     std::atomic<std::uint64_t> deadline_misses_{0};
+    WakeFd wake_;  // signalled by the notification callbacks
     // The JACK frame and engine frame at the start of the last cycle, written
     // by the audio thread as a pair under a sequence counter (odd: writing).
     std::atomic<std::uint32_t> clock_seq_{0};

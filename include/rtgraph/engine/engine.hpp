@@ -114,6 +114,11 @@ public:
     // [nrt] housekeeping: frees programs the audio thread retired. Returns how many.
     std::size_t collect_garbage();
 
+    // [nrt] control thread: nothing waits for maintain() or collect_garbage():
+    // every command and program sent has been taken by the audio thread, no
+    // fade-out waits to be compiled out. A daemon may then look less often.
+    bool settled() const noexcept;
+
     // [nrt] housekeeping: next telemetry record, false when none. The audio
     // thread and each worker write their own ring; records of one thread
     // come in order, those of different threads in no particular order.

@@ -25,7 +25,8 @@
 namespace rtgraph::persist {
 
 inline constexpr auto kParamFlushDelay = std::chrono::milliseconds(200);
-// The documented bound: the flush delay plus the daemon's 10 ms tick and the
+// The documented bound: the flush delay plus the daemon's 10 ms busy tick (a
+// request keeps the control loop at that pace for a second) and the
 // write itself, with room to spare.
 inline constexpr auto kParamDurabilityBound = std::chrono::milliseconds(250);
 
