@@ -15,7 +15,7 @@ namespace rtgraph::engine {
 NodeTypeInfo sine_type_info();
 
 class SineNode final : public Node {
-public:
+  public:
     static constexpr std::uint32_t kFreq = 0;
     static constexpr std::uint32_t kAmp = 1;
 
@@ -27,9 +27,17 @@ public:
     // [rt] wait-free. Restarts the phase at zero.
     void reset() noexcept RTGRAPH_NONBLOCKING override;
 
-private:
-    double inverse_rate_;  // 1 / sample rate
-    double phase_ = 0.0;   // in cycles, [0, 1)
+  private:
+    // Samples per inner pass: the phase and value buffers live on the stack.
+    static constexpr std::uint32_t kChunk = 64;
+
+    // [rt] wait-free.
+    std::uint64_t increment(float freq) noexcept RTGRAPH_NONBLOCKING;
+
+    double inverse_rate_;           // 1 / sample rate
+    std::uint64_t phase_ = 0;       // 2^64 is one cycle
+    float increment_freq_ = -1.0f;  // the frequency increment_ was computed for
+    std::uint64_t increment_ = 0;
 };
 
 }  // namespace rtgraph::engine
