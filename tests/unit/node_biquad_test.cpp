@@ -150,6 +150,56 @@ TEST(BiquadNode, ModeAndFrequencyChangesTakeEffect) {
     EXPECT_NEAR(measured_gain_db(rig, 125.0), expected, 0.01);
 }
 
+// A 100 Hz tone through a 1 kHz lowpass, switched to highpass (which all but
+// removes it) at frame 4800: an abrupt switch jumps by about the tone's
+// amplitude; the crossfade keeps every sample-to-sample step within the
+// steady tone's own largest step plus amplitude / crossfade length.
+TEST(BiquadNode, ModeSwitchDoesNotClick) {
+    constexpr double kRate = 48000.0;
+    constexpr double kAmp = 0.5;
+    constexpr std::size_t kSwitch = 4800;
+    const std::vector<float> in = make_sine(3 * kSwitch, kRate, 100.0, kAmp);
+    std::vector<float> reference;
+    for (const BlockPlan plan : {BlockPlan::fixed(64), BlockPlan::randomized(300, 9)}) {
+        NodeHarness rig("biquad", kRate, 1024, {{"mode", 0.0f}, {"freq", 1000.0f}});
+        rig.set_input("in", in);
+        rig.schedule(kSwitch, "mode", 1.0f);
+        const std::vector<float> out = rig.render_port(in.size(), "out", plan);
+        const double steady = max_jump(std::span(out).subspan(kSwitch / 2, kSwitch / 2));
+        const double around_switch = max_jump(std::span(out).subspan(kSwitch - 1, kSwitch));
+        RecordProperty("largest_step_steady", std::to_string(steady));
+        RecordProperty("largest_step_at_switch", std::to_string(around_switch));
+        const double fade_frames = kRate * 0.01;
+        EXPECT_LT(around_switch, steady + kAmp / fade_frames * 1.1);
+        // It did switch: the highpass leaves the tone 40 dB down, as analysed.
+        const std::span<const float> after(out.data() + 2 * kSwitch, kSwitch);
+        const double expected = analytic_gain_db(kHighpass, kRate, 1000.0, 0.7071, 0.0, 100.0);
+        EXPECT_NEAR(ratio_db(fit_sine(after, kRate, 100.0).amplitude, kAmp), expected, 0.05);
+        if (reference.empty()) {
+            reference = out;
+        } else {
+            EXPECT_EQ(out, reference) << "the crossfade depends on block splits";
+        }
+    }
+}
+
+// A second switch during a crossfade waits for it to end: still no click, and
+// the filter ends in the last mode asked for.
+TEST(BiquadNode, ModeSwitchDuringACrossfadeWaitsForIt) {
+    constexpr double kRate = 48000.0;
+    const std::vector<float> in = make_sine(14400, kRate, 100.0, 0.5);
+    NodeHarness rig("biquad", kRate, 1024, {{"mode", 0.0f}, {"freq", 1000.0f}});
+    rig.set_input("in", in);
+    rig.schedule(4800, "mode", 1.0f);
+    rig.schedule(4900, "mode", 3.0f);  // notch, 100 frames into the first crossfade
+    const std::vector<float> out = rig.render_port(in.size(), "out", BlockPlan::randomized(200, 4));
+    const double steady = max_jump(std::span(out).subspan(2400, 2400));
+    EXPECT_LT(max_jump(std::span(out).subspan(4799, 4800)), steady + 0.5 / 480.0 * 1.1);
+    const std::span<const float> after(out.data() + 9600, 4800);
+    const double expected = analytic_gain_db(kNotch, kRate, 1000.0, 0.7071, 0.0, 100.0);
+    EXPECT_NEAR(ratio_db(fit_sine(after, kRate, 100.0).amplitude, 0.5), expected, 0.05);
+}
+
 TEST(BiquadNode, ResetClearsTheFilterMemory) {
     NodeHarness rig("biquad", 48000.0, 1024, {{"mode", 0.0f}, {"freq", 200.0f}, {"q", 20.0f}});
     rig.set_input("in", make_sine(4800, 48000.0, 200.0, 1.0));

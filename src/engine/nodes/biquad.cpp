@@ -33,7 +33,11 @@ NodeTypeInfo biquad_type_info() {
 // [nrt] may allocate.
 BiquadNode::BiquadNode(const NodeTypeInfo& type, const PrepareSpec& spec,
                        std::span<const float> initial)
-    : Node(type, spec, initial), sample_rate_(spec.sample_rate) {
+    : Node(type, spec, initial),
+      sample_rate_(spec.sample_rate),
+      mode_fade_frames_(std::max(
+          1u, static_cast<std::uint32_t>(std::lround(kModeFadeSeconds * spec.sample_rate)))) {
+    used_mode_ = requested_mode();
     compute_coefficients(param(kFreq).current(), param(kQ).current(), param(kGainDb).current());
 }
 
@@ -49,10 +53,8 @@ void BiquadNode::compute_coefficients(float freq, float q, float gain_db) noexce
     const double w0 = 2.0 * std::numbers::pi * f / sample_rate_;
     const double cos_w0 = std::cos(w0);
     const double alpha = std::sin(w0) / (2.0 * qq);
-    const int mode = std::clamp(static_cast<int>(param(kMode).current()), 0, 4);
-
     double b0 = 1.0, b1 = 0.0, b2 = 0.0, a0 = 1.0, a1 = -2.0 * cos_w0, a2 = 0.0;
-    switch (mode) {
+    switch (used_mode_) {
         case kLowpass:
             b1 = 1.0 - cos_w0;
             b0 = b2 = 0.5 * b1;
@@ -90,11 +92,26 @@ void BiquadNode::compute_coefficients(float freq, float q, float gain_db) noexce
         }
     }
     const double inv_a0 = 1.0 / a0;
-    b0_ = b0 * inv_a0;
-    b1_ = b1 * inv_a0;
-    b2_ = b2 * inv_a0;
-    a1_ = a1 * inv_a0;
-    a2_ = a2 * inv_a0;
+    section_.b0 = b0 * inv_a0;
+    section_.b1 = b1 * inv_a0;
+    section_.b2 = b2 * inv_a0;
+    section_.a1 = a1 * inv_a0;
+    section_.a2 = a2 * inv_a0;
+}
+
+// [rt] wait-free.
+int BiquadNode::requested_mode() const noexcept {
+    return std::clamp(static_cast<int>(param(kMode).current()), 0, 4);
+}
+
+// [rt] wait-free. The new section starts from rest: its own response to the
+// input builds up while the crossfade brings it in from zero.
+void BiquadNode::begin_mode_fade() noexcept {
+    fading_ = section_;
+    section_.z1 = 0.0;
+    section_.z2 = 0.0;
+    used_mode_ = requested_mode();
+    fade_remaining_ = mode_fade_frames_;
 }
 
 // [rt] wait-free.
@@ -102,45 +119,70 @@ bool BiquadNode::parameters_settled() const noexcept {
     const SmoothedParam& freq = param(kFreq);
     const SmoothedParam& q = param(kQ);
     const SmoothedParam& gain = param(kGainDb);
-    return !dirty_ && !freq.is_ramping() && !q.is_ramping() && !gain.is_ramping() &&
-           freq.current() == used_freq_ && q.current() == used_q_ &&
+    return !dirty_ && fade_remaining_ == 0 && !freq.is_ramping() && !q.is_ramping() &&
+           !gain.is_ramping() && freq.current() == used_freq_ && q.current() == used_q_ &&
            gain.current() == used_gain_db_;
 }
 
-// [rt] wait-free. Settled parameters take the plain loop. Otherwise each sample
-// reads the smoothed values; an event recomputes at once, a ramp (or a ramp's
-// end) only at frames that are multiples of kRecomputeInterval.
+// [rt] wait-free. Settled parameters take the plain loop.
 void BiquadNode::process(const ProcessBlock& block) noexcept {
     const float* in = block.inputs[0];
     float* out = block.outputs[0];
     if (parameters_settled()) {
-        for (std::uint32_t n = 0; n < block.nframes; ++n) out[n] = tick(in[n]);
+        Section section = section_;  // a local copy: its memory stays in registers
+        for (std::uint32_t n = 0; n < block.nframes; ++n) out[n] = section.tick(in[n]);
+        section_.z1 = section.z1;
+        section_.z2 = section.z2;
         return;
     }
+    process_moving(in, out, block);
+}
+
+// [rt] wait-free. Each sample reads the smoothed values; an event recomputes
+// at once, a ramp (or a ramp's end) only at frames that are multiples of
+// kRecomputeInterval. A mode switch starts a crossfade, or waits for the
+// running one to end. The crossfade's weight is computed from the samples
+// left, like a SmoothedParam, so it is the same however the block is split.
+void BiquadNode::process_moving(const float* in, float* out, const ProcessBlock& block) noexcept {
     SmoothedParam& freq = param(kFreq);
     SmoothedParam& q = param(kQ);
     SmoothedParam& gain = param(kGainDb);
+    const float fade_scale = 1.0f / static_cast<float>(mode_fade_frames_);
     for (std::uint32_t n = 0; n < block.nframes; ++n) {
         const float f = freq.next();
         const float qv = q.next();
         const float g = gain.next();
+        const bool switch_mode = fade_remaining_ == 0 && requested_mode() != used_mode_;
+        if (switch_mode) begin_mode_fade();
         const bool on_grid = (block.frame + n) % kRecomputeInterval == 0;
         const bool stale = f != used_freq_ || qv != used_q_ || g != used_gain_db_;
-        if (dirty_ || (on_grid && stale)) {
+        if (dirty_ || switch_mode || (on_grid && stale)) {
             compute_coefficients(f, qv, g);
             dirty_ = false;
         }
-        out[n] = tick(in[n]);
+        const float y = section_.tick(in[n]);
+        if (fade_remaining_ == 0) {
+            out[n] = y;
+            continue;
+        }
+        const float old = fading_.tick(in[n]);
+        --fade_remaining_;
+        const float weight = 1.0f - static_cast<float>(fade_remaining_) * fade_scale;
+        out[n] = old + weight * (y - old);
     }
 }
 
 // [rt] wait-free.
 void BiquadNode::reset() noexcept {
-    z1_ = 0.0;
-    z2_ = 0.0;
+    section_.z1 = 0.0;
+    section_.z2 = 0.0;
+    fade_remaining_ = 0;
+    used_mode_ = requested_mode();
+    dirty_ = true;
 }
 
-// [rt] wait-free. Any change (a mode switch included) recomputes at the next sample.
+// [rt] wait-free. Any change recomputes at the next sample; a mode switch
+// also starts its crossfade there.
 void BiquadNode::on_param_changed(std::uint32_t /*index*/) noexcept { dirty_ = true; }
 
 }  // namespace rtgraph::engine
