@@ -76,6 +76,17 @@ const float* mix_input(const SpanContext& span, StepThread& thread, const Progra
     return written ? mix : program.buffers[program.silence_buffer];
 }
 
+// [rt] The common case inline: in a settled program, an input fed by one
+// unity edge reads the source buffer itself. Everything else is mix_input's.
+inline const float* input_samples(const SpanContext& span, StepThread& thread,
+                                  const ProgramInput& input, std::uint32_t scratch) noexcept {
+    if (span.settled && input.edge_count == 1) {
+        const ProgramEdge& edge = span.program->edges[input.first_edge];
+        if (edge.target_gain == 1.0f) return span.program->buffers[edge.source_buffer];
+    }
+    return mix_input(span, thread, input, scratch);
+}
+
 // [rt] A MIDI input's edges merged in frame order (sources in edge order at
 // equal frames), with note-offs first for a leaving connection's held notes.
 const MidiBuffer* mix_midi_input(const SpanContext& span, StepThread& thread,
@@ -150,7 +161,7 @@ void run_node(const SpanContext& span, StepThread& thread, const ProgramStep& st
     StepScratch& own = *thread.scratch;
     const std::uint32_t nframes = span.nframes;
     for (std::uint32_t i = 0; i < step.input_count; ++i) {
-        own.input_pointers[i] = mix_input(span, thread, program.inputs[step.first_input + i], i);
+        own.input_pointers[i] = input_samples(span, thread, program.inputs[step.first_input + i], i);
     }
     for (std::uint32_t o = 0; o < step.output_count; ++o) {
         own.output_pointers[o] = program.buffers[program.output_buffers[step.first_output + o]];
@@ -177,7 +188,12 @@ void run_node(const SpanContext& span, StepThread& thread, const ProgramStep& st
             for (const MidiEvent& event : own.midi_input_pointers[o]->events()) out.push(event, event.frame);
         }
     }
-    if (step.bypass || step.node->bypass_mix() != 0.0f) apply_bypass(span, thread, step);
+    const bool found_finite = step.node->take_outputs_found_finite();
+    if (step.bypass || step.node->bypass_mix() != 0.0f) {
+        apply_bypass(span, thread, step);
+    } else if (found_finite) {
+        return;
+    }
     bool finite = true;
     for (std::uint32_t o = 0; o < step.output_count; ++o) {
         finite = finite && kernels::all_finite(own.output_pointers[o], nframes);

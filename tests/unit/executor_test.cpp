@@ -304,6 +304,50 @@ TEST(EngineTest, NonFiniteOutputIsSilencedAndReported) {
     EXPECT_EQ(reports, 10u);
 }
 
+// A gain checks its own output in the loop that writes it (the executor then
+// skips its pass); a finite input of 4e36 (64 of them still sum finite) times
+// 16 is beyond what all_finite accepts, and
+// that block is still caught, silenced and reported against the gain.
+class LoudNode final : public Node {
+public:
+    using Node::Node;
+    void process(const ProcessBlock& block) noexcept override {
+        const float level = param(0).current() >= 0.5f ? 4e36f : 0.25f;
+        for (std::uint32_t i = 0; i < block.nframes; ++i) block.outputs[0][i] = level;
+    }
+};
+
+TEST(EngineTest, GainThatOverflowsToInfIsSilencedAndReported) {
+    EngineRig rig(config_with(64));
+    NodeTypeInfo type{"loud", "emits 4e36 when armed", {{"out", PortKind::kAudio, PortDirection::kOutput}},
+                      {{"armed", 0, 1, 0, "", 0, ParamKind::kToggle, false}}};
+    rig.registry.add(type, [](const NodeTypeInfo& t, const PrepareSpec& s, std::span<const float> v) {
+        return std::make_unique<LoudNode>(t, s, v);
+    });
+    rig.script("port out out_1\nadd loud l\nadd gain g gain=16\nadd sine osc freq=1000 amp=0.5\n"
+               "connect l:out g:in\nconnect g:out graph:out_1\nconnect osc:out graph:out_1\n");
+    rig.apply_ok({engine::SetParam{"l", "armed", 1.0f, std::nullopt}}, 4800);
+    rig.apply_ok({engine::SetParam{"l", "armed", 0.0f, std::nullopt}}, 4800 + 640);
+    rig.driver.render(9600, 64);
+    const std::span<const float> out = rig.out();
+    for (float x : out) ASSERT_TRUE(std::isfinite(x));
+    const test_support::SineFit during = test_support::fit_sine(out.subspan(4864, 512), kRate, 1000.0);
+    EXPECT_NEAR(during.amplitude, 0.5, 1e-3);
+    EXPECT_NEAR(during.dc, 0.0, 1e-3);
+    const test_support::SineFit after = test_support::fit_sine(out.subspan(6000, 512), kRate, 1000.0);
+    EXPECT_NEAR(after.dc, 0.25 * 16, 1e-3);
+    EXPECT_EQ(rig.engine->stats().nonfinite_blocks, 10u);
+    const NodeId gain_id = rig.engine->model().find_node("g")->id;
+    std::size_t reports = 0;
+    rt::TelemetryRecord record;
+    while (rig.engine->read_telemetry(record)) {
+        if (record.kind != rt::TelemetryKind::kNodeNonFinite) continue;
+        EXPECT_EQ(record.source, gain_id);
+        ++reports;
+    }
+    EXPECT_EQ(reports, 10u);
+}
+
 // ---------------------------------------------------------------------------
 // State survives recompiles; nodes and programs are freed, none leaks.
 

@@ -38,6 +38,32 @@ inline void scale(float* out, const float* in, float gain, std::uint32_t n) noex
     for (; i < n; ++i) out[i] = in[i] * gain;
 }
 
+// [rt] out[i] = in[i] * gain, and whether every out[i] is finite (the same
+// test as all_finite, on the values while they are still in registers).
+inline bool scale_finite(float* out, const float* in, float gain, std::uint32_t n) noexcept {
+    Lanes sa{}, sb{}, sc{}, sd{};
+    std::uint32_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const Lanes a = load(in + i) * gain, b = load(in + i + 4) * gain;
+        const Lanes c = load(in + i + 8) * gain, d = load(in + i + 12) * gain;
+        store(out + i, a);
+        store(out + i + 4, b);
+        store(out + i + 8, c);
+        store(out + i + 12, d);
+        sa += a;
+        sb += b;
+        sc += c;
+        sd += d;
+    }
+    const Lanes lanes = (sa + sb) + (sc + sd);
+    float sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    for (; i < n; ++i) {
+        out[i] = in[i] * gain;
+        sum += out[i];
+    }
+    return std::isfinite(sum);
+}
+
 // [rt] out[i] += in[i] * gain.
 inline void accumulate(float* out, const float* in, float gain, std::uint32_t n) noexcept {
     std::uint32_t i = 0;

@@ -109,7 +109,21 @@ public:
     // node's own output, 1 = fully bypassed). Owned by the executor.
     float& bypass_mix() noexcept { return bypass_mix_; }
 
+    // [rt] True when the last process() found its own outputs finite in the
+    // loop that wrote them (see outputs_found_finite); clears the mark. The
+    // executor then skips its second pass over the outputs.
+    bool take_outputs_found_finite() noexcept {
+        const bool found = outputs_found_finite_;
+        outputs_found_finite_ = false;
+        return found;
+    }
+
 protected:
+    // [rt] For process(): every output sample of this block is finite, as
+    // kernels::all_finite would find (a node whose kernel sums what it writes
+    // can say so for the price of the additions).
+    void outputs_found_finite() noexcept { outputs_found_finite_ = true; }
+
     // Called by set_param after the target changed; nodes that derive
     // coefficients from parameters can mark them dirty here. [rt] wait-free.
     virtual void on_param_changed(std::uint32_t /*index*/) noexcept RTGRAPH_NONBLOCKING {}
@@ -118,6 +132,7 @@ private:
     const NodeTypeInfo* type_;
     PrepareSpec spec_;
     NodeId id_ = kNoNode;
+    bool outputs_found_finite_ = false;
     std::vector<SmoothedParam> params_;
     float bypass_mix_ = 0.0f;
 };

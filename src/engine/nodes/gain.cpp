@@ -36,6 +36,10 @@ void GainNode::process(const ProcessBlock& block) noexcept {
     // While ramping, read per sample; once settled, next() would return the
     // same value every sample, so the rest of the block uses it directly.
     for (; n < block.nframes && gain.is_ramping(); ++n) out[n] = in[n] * gain.next();
+    if (n == 0) {
+        if (kernels::scale_finite(out, in, gain.current(), block.nframes)) outputs_found_finite();
+        return;
+    }
     kernels::scale(out + n, in + n, gain.current(), block.nframes - n);
 }
 
