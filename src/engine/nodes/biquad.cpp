@@ -129,10 +129,7 @@ void BiquadNode::process(const ProcessBlock& block) noexcept {
     const float* in = block.inputs[0];
     float* out = block.outputs[0];
     if (parameters_settled()) {
-        Section section = section_;  // a local copy: its memory stays in registers
-        for (std::uint32_t n = 0; n < block.nframes; ++n) out[n] = section.tick(in[n]);
-        section_.z1 = section.z1;
-        section_.z2 = section.z2;
+        for (std::uint32_t n = 0; n < block.nframes; ++n) out[n] = section_.tick(in[n]);
         return;
     }
     process_moving(in, out, block);

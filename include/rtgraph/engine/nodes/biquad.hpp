@@ -27,7 +27,7 @@ namespace rtgraph::engine {
 NodeTypeInfo biquad_type_info();
 
 class BiquadNode final : public Node {
-  public:
+public:
     static constexpr std::uint32_t kMode = 0;
     static constexpr std::uint32_t kFreq = 1;
     static constexpr std::uint32_t kQ = 2;
@@ -46,11 +46,11 @@ class BiquadNode final : public Node {
     // [rt] wait-free. Clears the filter memory.
     void reset() noexcept RTGRAPH_NONBLOCKING override;
 
-  protected:
+protected:
     // [rt] wait-free.
     void on_param_changed(std::uint32_t index) noexcept RTGRAPH_NONBLOCKING override;
 
-  private:
+private:
     // One second-order section: coefficients normalized by a0, and its memory.
     struct Section {
         double b0 = 1.0, b1 = 0.0, b2 = 0.0, a1 = 0.0, a2 = 0.0;

@@ -15,7 +15,7 @@ namespace rtgraph::engine {
 NodeTypeInfo sine_type_info();
 
 class SineNode final : public Node {
-  public:
+public:
     static constexpr std::uint32_t kFreq = 0;
     static constexpr std::uint32_t kAmp = 1;
 
@@ -27,7 +27,7 @@ class SineNode final : public Node {
     // [rt] wait-free. Restarts the phase at zero.
     void reset() noexcept RTGRAPH_NONBLOCKING override;
 
-  private:
+private:
     // Samples per inner pass: the phase and value buffers live on the stack.
     static constexpr std::uint32_t kChunk = 64;
 
