@@ -257,6 +257,19 @@ TEST(BlockSizeIndependenceTest, SameOutputForAnyBlockSizes) {
 // ---------------------------------------------------------------------------
 // A node producing NaN/Inf is silenced and reported; the rest keeps playing.
 
+// Drains the telemetry; counts the non-finite reports, each of which must name `node`.
+std::size_t nonfinite_reports(EngineRig& rig, const char* node) {
+    const NodeId id = rig.engine->model().find_node(node)->id;
+    std::size_t reports = 0;
+    rt::TelemetryRecord record;
+    while (rig.engine->read_telemetry(record)) {
+        if (record.kind != rt::TelemetryKind::kNodeNonFinite) continue;
+        EXPECT_EQ(record.source, id) << "reported against the wrong node";
+        ++reports;
+    }
+    return reports;
+}
+
 class PoisonNode final : public Node {
 public:
     using Node::Node;
@@ -292,22 +305,13 @@ TEST(EngineTest, NonFiniteOutputIsSilencedAndReported) {
     const test_support::SineFit after = test_support::fit_sine(out.subspan(6000, 512), kRate, 1000.0);
     EXPECT_NEAR(after.dc, 0.25, 1e-3);
     EXPECT_EQ(rig.engine->stats().nonfinite_blocks, 10u);
-    std::size_t reports = 0;
-    rt::TelemetryRecord record;
-    const NodeId poison_id = rig.engine->model().find_node("p")->id;
-    while (rig.engine->read_telemetry(record)) {
-        if (record.kind == rt::TelemetryKind::kNodeNonFinite) {
-            EXPECT_EQ(record.source, poison_id);
-            ++reports;
-        }
-    }
-    EXPECT_EQ(reports, 10u);
+    EXPECT_EQ(nonfinite_reports(rig, "p"), 10u);
 }
 
 // A gain checks its own output in the loop that writes it (the executor then
-// skips its pass); a finite input of 4e36 (64 of them still sum finite) times
-// 16 is beyond what all_finite accepts, and
-// that block is still caught, silenced and reported against the gain.
+// skips its pass). A finite input of 4e36 (64 of them still sum finite) times
+// 16 is beyond what all_finite accepts: that block is still caught, silenced
+// and reported against the gain.
 class LoudNode final : public Node {
 public:
     using Node::Node;
@@ -337,15 +341,7 @@ TEST(EngineTest, GainThatOverflowsToInfIsSilencedAndReported) {
     const test_support::SineFit after = test_support::fit_sine(out.subspan(6000, 512), kRate, 1000.0);
     EXPECT_NEAR(after.dc, 0.25 * 16, 1e-3);
     EXPECT_EQ(rig.engine->stats().nonfinite_blocks, 10u);
-    const NodeId gain_id = rig.engine->model().find_node("g")->id;
-    std::size_t reports = 0;
-    rt::TelemetryRecord record;
-    while (rig.engine->read_telemetry(record)) {
-        if (record.kind != rt::TelemetryKind::kNodeNonFinite) continue;
-        EXPECT_EQ(record.source, gain_id);
-        ++reports;
-    }
-    EXPECT_EQ(reports, 10u);
+    EXPECT_EQ(nonfinite_reports(rig, "g"), 10u);
 }
 
 // ---------------------------------------------------------------------------
