@@ -2,6 +2,7 @@
 #include "control_port.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include <spdlog/spdlog.h>
 
@@ -25,6 +26,10 @@ control::OscMessage packet_error(control::ControlError code, const std::string& 
                                           {'s', text}}};
 }
 
+std::chrono::steady_clock::duration seconds(double s) {
+    return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
+}
+
 }  // namespace
 
 bool ControlPort::open(const config::DaemonConfig::Osc& config) {
@@ -38,6 +43,10 @@ bool ControlPort::open(const config::DaemonConfig::Osc& config) {
     // datagram (the transport caps it at 64 KiB whatever max_packet says).
     osc.max_packet = config.max_packet_bytes;
     osc.max_stream_buffer = std::max(osc.max_stream_buffer, kReplyBytesPerRequestByte * config.max_packet_bytes);
+    osc.max_stream_clients = config.max_clients;
+    osc.max_stream_clients_per_address = config.max_clients_per_address;
+    osc.idle_timeout = seconds(config.idle_timeout_s);
+    osc.frame_timeout = seconds(config.frame_timeout_s);
     max_packet_bytes_ = config.max_packet_bytes;
     std::string error;
     if (!transport_.open(osc, error)) {

@@ -29,6 +29,10 @@ std::string StatusReport::json_members() const {
         {"osc_dropped_not_allowed", osc.dropped_not_allowed},
         {"osc_dropped_oversize", osc.dropped_oversize},
         {"osc_dropped_bad_frame", osc.dropped_bad_frame},
+        {"osc_stream_clients", osc.stream_clients},
+        {"osc_stream_clients_refused", osc.stream_clients_refused},
+        {"osc_stream_clients_evicted", osc.stream_clients_evicted},
+        {"osc_stream_clients_timed_out", osc.stream_clients_timed_out},
     };
     sources_.persistence.add_status(j);
     j["workers"] = sources_.session.workers_status();

@@ -190,6 +190,10 @@ Problem check_max_packet_bytes(std::int64_t bytes) {
                        static_cast<std::int64_t>(kMaxOscPacketBytes));
 }
 
+Problem check_stream_clients(std::int64_t count) {
+    return check_range(count, 1, 4096);
+}
+
 Problem check_max_block(std::int64_t frames) {
     const bool power_of_two = frames > 0 && (frames & (frames - 1)) == 0;
     if (power_of_two && frames >= kMinBlock && frames <= kMaxBlock) return std::nullopt;
@@ -252,6 +256,22 @@ const Field kFields[] = {
          },
          [](DaemonConfig& c, std::int64_t v) { c.osc.max_packet_bytes = static_cast<std::size_t>(v); },
          check_max_packet_bytes}},
+    {"osc", "max_clients", false,
+     IntegerField{
+         [](const DaemonConfig& c) -> std::int64_t { return static_cast<std::int64_t>(c.osc.max_clients); },
+         [](DaemonConfig& c, std::int64_t v) { c.osc.max_clients = static_cast<std::size_t>(v); },
+         check_stream_clients}},
+    {"osc", "max_clients_per_address", false,
+     IntegerField{
+         [](const DaemonConfig& c) -> std::int64_t {
+             return static_cast<std::int64_t>(c.osc.max_clients_per_address);
+         },
+         [](DaemonConfig& c, std::int64_t v) { c.osc.max_clients_per_address = static_cast<std::size_t>(v); },
+         check_stream_clients}},
+    {"osc", "idle_timeout_s", false,
+     NumberField{[](DaemonConfig& c) -> double& { return c.osc.idle_timeout_s; }, 1.0, 86400.0}},
+    {"osc", "frame_timeout_s", false,
+     NumberField{[](DaemonConfig& c) -> double& { return c.osc.frame_timeout_s; }, 0.1, 3600.0}},
 
     {"engine", "max_block", false,
      IntegerField{

@@ -51,6 +51,7 @@ void OscTransport::read_stream(StreamClient& client, const PacketHandler& on_pac
         }
         client.rx_end += static_cast<std::size_t>(received);
         budget -= static_cast<std::size_t>(received);
+        client.last_byte = now();
 
         // Deliver every complete frame. rx_start moves before on_packet (or
         // on_oversize) runs, so an exception from it leaves no frame to be
@@ -84,11 +85,15 @@ void OscTransport::read_stream(StreamClient& client, const PacketHandler& on_pac
                 ++stats_.dropped_oversize;
                 client.rx_start += kFrameHeader;
                 client.skip = size;
+                client.has_spoken = true;  // it is answered, as a request is
+                client.last_active = client.last_byte;
                 if (on_oversize) on_oversize(size, client.peer);
                 continue;
             }
             if (available - kFrameHeader < size) break;
             client.rx_start += kFrameHeader + size;
+            client.has_spoken = true;
+            client.last_active = client.last_byte;
             ++stats_.packets;
             on_packet(std::span<const std::uint8_t>(header + kFrameHeader, size), client.peer);
         }

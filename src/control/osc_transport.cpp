@@ -1,7 +1,8 @@
 // OscTransport: rtgraphd's UDP, TCP and UNIX-domain OSC sockets (control
 // thread only; see the header for the guarantees): opening and closing them,
 // the allowlist, accepting stream clients, datagrams, sending. The stream
-// framing is in osc_stream.cpp.
+// framing is in osc_stream.cpp, the room policy (limits, eviction, frame
+// timeout) in osc_room.cpp.
 #include "rtgraph/control/osc_transport.hpp"
 
 #include <fcntl.h>
@@ -73,6 +74,10 @@ bool OscTransport::open(const OscTransportConfig& config, std::string& error) {
     }
     if (config.max_packet == 0 || config.max_packet > static_cast<std::size_t>(INT32_MAX)) {
         error = "max_packet must be 1.." + std::to_string(INT32_MAX);
+        return false;
+    }
+    if (config.max_stream_clients == 0 || config.max_stream_clients_per_address == 0) {
+        error = "max_stream_clients and max_stream_clients_per_address must be at least 1";
         return false;
     }
     IpAllowlist allowlist;
@@ -276,7 +281,13 @@ void OscTransport::append_poll_fds(std::vector<pollfd>& fds) const {
     }
 }
 
+OscTransport::TimePoint OscTransport::now() const {
+    return config_.clock ? config_.clock() : std::chrono::steady_clock::now();
+}
+
 void OscTransport::service(const PacketHandler& on_packet, const OversizeHandler& on_oversize) {
+    ++service_pass_;
+    cut_off_stalled_frames(now());
     remove_dropped_clients();
     if (tcp_fd_ >= 0) accept_clients(tcp_fd_, OscPeer::Kind::kTcp);
     if (unix_fd_ >= 0) accept_clients(unix_fd_, OscPeer::Kind::kUnix);
@@ -319,13 +330,16 @@ void OscTransport::accept_clients(int listen_fd, OscPeer::Kind kind) {
             ++stats_.dropped_not_allowed;
             continue;
         }
-        if (stats_.stream_clients >= config_.max_stream_clients) {
+        const TimePoint at = now();
+        if (!make_room(kind == OscPeer::Kind::kTcp ? &address : nullptr, at)) {
             close_abortively(fd);
             ++stats_.stream_clients_refused;
             continue;
         }
         if (kind == OscPeer::Kind::kTcp) set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 1);
         auto client = std::make_unique<StreamClient>();
+        client->accepted_in_pass = service_pass_;
+        client->accepted_at = client->last_active = client->last_byte = at;
         client->fd = fd;
         client->peer.kind = kind;
         client->peer.connection = next_connection_++;
@@ -385,6 +399,7 @@ bool OscTransport::send(const OscPeer& peer, std::span<const std::uint8_t> packe
     } else if (StreamClient* client = find_client(peer.connection);
                client != nullptr && client->peer.kind == peer.kind) {
         ok = send_stream(*client, packet);
+        if (ok) client->last_active = now();
     }
     if (!ok) ++stats_.send_failures;
     return ok;

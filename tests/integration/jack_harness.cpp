@@ -374,6 +374,7 @@ std::string DaemonSettings::to_toml(const fs::path& state_dir, const fs::path& p
     out += "udp_port = " + std::to_string(osc_udp_port) + "\ntcp_port = " + std::to_string(osc_tcp_port) + "\n";
     if (!osc_allow.empty()) out += "allow = " + toml_list(osc_allow) + "\n";
     if (osc_meter_rate_hz >= 0.0) out += "meter_rate_hz = " + toml_double(osc_meter_rate_hz) + "\n";
+    if (osc_frame_timeout_s >= 0.0) out += "frame_timeout_s = " + toml_double(osc_frame_timeout_s) + "\n";
     out += "\n[realtime]\nlock_memory = false\nworker_threads = " + std::to_string(worker_threads) + "\n";
     out += "\n[paths]\n";
     out += "state_dir = " + toml_string(state_dir.string()) + "\n";

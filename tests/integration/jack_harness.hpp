@@ -171,6 +171,7 @@ struct DaemonSettings {
     int osc_tcp_port = 0;
     std::vector<std::string> osc_allow;
     double osc_meter_rate_hz = -1.0;
+    double osc_frame_timeout_s = -1.0;     // [osc] frame_timeout_s; negative: the default
     std::vector<std::string> ladspa_path;  // [paths] ladspa_path, when not empty
     unsigned worker_threads = 0;           // [realtime] worker_threads
 

@@ -33,6 +33,7 @@
 
 // The allowlist is private to the control library; its rules are tested here.
 #include "../../src/control/ip_allowlist.hpp"
+#include "support/loopback_socket.hpp"
 
 namespace rtgraph::control {
 namespace {
@@ -228,15 +229,7 @@ std::optional<Bytes> read_datagram(int fd, std::chrono::milliseconds timeout = 2
 }
 
 // True once the server has closed the connection (EOF or reset); drains data.
-bool peer_closed(int fd) {
-    std::array<char, 65536> sink{};
-    for (;;) {
-        const ssize_t n = ::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT);
-        if (n == 0) return true;
-        if (n > 0) continue;
-        return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-    }
-}
+using test_support::closed_by_peer;
 
 // A non-loopback, up address of `family` on this machine (link-local IPv6
 // skipped: it needs a scope). nullopt when there is none.
@@ -717,7 +710,7 @@ TEST_F(OscTransportTest, TcpFrameOverMaxPacketIsSkippedAndTheConnectionKept) {
     const auto echo = read_exact(client.get(), 4 + next.size());
     ASSERT_TRUE(echo.has_value()) << "no reply on the same connection after the refused frame";
     EXPECT_EQ(*echo, next_frame);
-    EXPECT_FALSE(peer_closed(client.get()));
+    EXPECT_FALSE(closed_by_peer(client.get()));
 }
 
 TEST_F(OscTransportTest, TcpOversizeFrameArrivingInPiecesIsSkippedWithoutBufferingIt) {
@@ -756,7 +749,7 @@ TEST_F(OscTransportTest, TcpZeroLengthFrameDisconnects) {
     EXPECT_EQ(received_.size(), 1u);  // the frame before the bad one, only
     EXPECT_EQ(stats().packets, 1u);
     EXPECT_EQ(stats().stream_clients, 0u);
-    EXPECT_TRUE(pump_until([&] { return peer_closed(client.get()); }));
+    EXPECT_TRUE(pump_until([&] { return closed_by_peer(client.get()); }));
 }
 
 TEST_F(OscTransportTest, SlipStreamIsClosedAtItsFirstByte) {
@@ -766,7 +759,7 @@ TEST_F(OscTransportTest, SlipStreamIsClosedAtItsFirstByte) {
     ASSERT_TRUE(pump_until([&] { return stats().dropped_bad_frame == 1; }));
     EXPECT_EQ(stats().stream_clients, 0u);
     EXPECT_EQ(stats().packets, 0u);
-    EXPECT_TRUE(pump_until([&] { return peer_closed(client.get()); }));
+    EXPECT_TRUE(pump_until([&] { return closed_by_peer(client.get()); }));
 }
 
 TEST_F(OscTransportTest, TcpPeerClosingMidFrameIsForgotten) {
@@ -799,7 +792,7 @@ TEST_F(OscTransportTest, TcpClientThatHalfClosesStillGetsItsReply) {
     const auto answer = read_exact(client.get(), 4 + packet.size());
     ASSERT_TRUE(answer.has_value());
     EXPECT_EQ(*answer, framed(packet));
-    EXPECT_TRUE(peer_closed(client.get()));
+    EXPECT_TRUE(closed_by_peer(client.get()));
 }
 
 TEST_F(OscTransportTest, TcpTenThousandPacketsArriveInOrder) {
@@ -886,26 +879,32 @@ TEST_F(OscTransportTest, SlowReaderIsCutOffAndSendNeverBlocks) {
     std::vector<pollfd> fds;
     transport_.append_poll_fds(fds);
     EXPECT_EQ(fds.size(), 2u);  // only the UDP socket and the listener are left
-    EXPECT_TRUE(pump_until([&] { return peer_closed(client.get()); }));
+    EXPECT_TRUE(pump_until([&] { return closed_by_peer(client.get()); }));
 }
 
-TEST_F(OscTransportTest, SixtyFourStreamClientsThenRefused) {
-    open(loopback_config());
+TEST_F(OscTransportTest, SixtyFourStreamClientsInUseThenRefused) {
+    OscTransportConfig config = loopback_config();
+    config.max_stream_clients_per_address = 64;  // all of them come from 127.0.0.1
+    open(config);
     std::vector<Fd> clients;
-    for (int i = 0; i < 65; ++i) {
+    for (std::uint32_t i = 0; i < 64; ++i) {  // each one sends a packet: it is in use
         clients.push_back(tcp_client(AF_INET, transport_.tcp_port()));
         ASSERT_TRUE(clients.back().valid()) << i;
+        ASSERT_TRUE(write_all(clients.back().get(), framed(sequence_packet(i))));
+        ASSERT_TRUE(pump_until([&] { return received_.size() == i + 1; }));
     }
+    clients.push_back(tcp_client(AF_INET, transport_.tcp_port()));
     ASSERT_TRUE(pump_until([&] { return stats().stream_clients_refused == 1; }));
     EXPECT_EQ(stats().stream_clients, 64u);
-    EXPECT_TRUE(pump_until([&] { return peer_closed(clients[64].get()); }));
+    EXPECT_EQ(stats().stream_clients_evicted, 0u);
+    EXPECT_TRUE(pump_until([&] { return closed_by_peer(clients[64].get()); }));
     std::vector<pollfd> fds;
     transport_.append_poll_fds(fds);
     EXPECT_EQ(fds.size(), 66u);
 
     ASSERT_TRUE(write_all(clients[63].get(), framed(sequence_packet(63))));
-    ASSERT_TRUE(pump_until([&] { return received_.size() == 1; }));
-    EXPECT_EQ(received_[0].peer.connection, 64u);
+    ASSERT_TRUE(pump_until([&] { return received_.size() == 65; }));
+    EXPECT_EQ(received_[64].peer.connection, 64u);
 
     clients[0].reset();  // one leaves: room for one more
     ASSERT_TRUE(pump_until([&] { return stats().stream_clients == 63; }));
@@ -949,7 +948,7 @@ TEST_F(OscTransportTest, UnixSocketRoundTripAndFileRemovedOnClose) {
 
     transport_.close();
     EXPECT_FALSE(exists(config.unix_socket));
-    EXPECT_TRUE(peer_closed(client.get()));
+    EXPECT_TRUE(closed_by_peer(client.get()));
 }
 
 TEST_F(OscTransportTest, UnixSocketCarriesALargeFrameAndSkipsAnOversizeOne) {
@@ -1066,7 +1065,7 @@ TEST_F(OscTransportTest, AllowlistDropsUdpAndClosesTcpButNotUnix) {
     Fd tcp = tcp_client(AF_INET, transport_.tcp_port());
     ASSERT_TRUE(tcp.valid());
     ASSERT_TRUE(pump_until([&] { return stats().dropped_not_allowed == 2; }));
-    EXPECT_TRUE(pump_until([&] { return peer_closed(tcp.get()); }));
+    EXPECT_TRUE(pump_until([&] { return closed_by_peer(tcp.get()); }));
     EXPECT_EQ(stats().stream_clients, 0u);
 
     Fd local = unix_client(config.unix_socket);
@@ -1089,7 +1088,7 @@ TEST_F(OscTransportTest, SetAllowDisconnectsTcpClientsNoLongerAllowed) {
     ASSERT_TRUE(transport_.set_allow({"10.0.0.0/8"}, error)) << error;
     EXPECT_EQ(stats().stream_clients, 0u);
     EXPECT_EQ(stats().dropped_not_allowed, 1u);
-    EXPECT_TRUE(pump_until([&] { return peer_closed(tcp.get()); }));
+    EXPECT_TRUE(pump_until([&] { return closed_by_peer(tcp.get()); }));
     ASSERT_TRUE(transport_.set_allow({"127.0.0.0/8"}, error)) << error;
     Fd again = tcp_client(AF_INET, transport_.tcp_port());
     ASSERT_TRUE(write_all(again.get(), framed(bytes_of("/hi\0"))));
@@ -1182,7 +1181,7 @@ TEST_F(OscTransportTest, RandomBytesFromManyPeersNeverHurt) {
     pump_for(50ms);
     EXPECT_LE(largest, 512u);
     std::size_t open_clients = 0;
-    for (const Fd& client : clients) open_clients += peer_closed(client.get()) ? 0 : 1;
+    for (const Fd& client : clients) open_clients += closed_by_peer(client.get()) ? 0 : 1;
     EXPECT_EQ(stats().stream_clients, open_clients);
     std::vector<pollfd> fds;
     transport_.append_poll_fds(fds);

@@ -64,6 +64,14 @@ struct DaemonConfig {
         // UNIX socket; UDP stays at one datagram. kMinOscPacketBytes ..
         // kMaxOscPacketBytes.
         std::size_t max_packet_bytes = 4 * 1024 * 1024;
+        // Stream (TCP and UNIX) connections: at most max_clients in all and
+        // max_clients_per_address from one TCP address; a newcomer takes the
+        // slot of one that never spoke or is idle for idle_timeout_s; a begun
+        // frame that stalls for frame_timeout_s ends its connection.
+        std::size_t max_clients = 64;              // 1 .. 4096
+        std::size_t max_clients_per_address = 16;  // 1 .. 4096
+        double idle_timeout_s = 30.0;              // 1 .. 86400
+        double frame_timeout_s = 10.0;             // 0.1 .. 3600
         friend bool operator==(const Osc&, const Osc&) = default;
     } osc;
 

@@ -32,6 +32,25 @@
 // Memory: a stream client holds at most one partial frame (<= max_packet plus
 // a read chunk) and max_stream_buffer bytes of unsent replies.
 //
+// Room for everyone (TCP and UNIX together): at most max_stream_clients
+// connections, and at most max_stream_clients_per_address from one TCP source
+// address (UNIX peers count only against the total). A connection that finds
+// no room takes the slot of one that is not using it, chosen in this order:
+//   1. one that has never sent a complete packet, the oldest first (a silent
+//      connection, or one stuck in the middle of its first frame);
+//   2. one with no complete packet received and none sent to it for
+//      idle_timeout, the longest idle first (a subscriber hearing
+//      notifications is in use);
+// and is refused only when every slot is in use. The one it replaces is cut
+// off (an RST) and counted in stream_clients_evicted. Connections accepted in
+// the same service() call are never chosen: each has had one chance to be
+// read. Where the full slots are one address's, only that address's
+// connections are chosen from, so a flood from one address churns its own
+// slots and nobody else's.
+// A frame that has begun and then gets no byte for frame_timeout is
+// abandoned: the connection is cut off (stream_clients_timed_out). The check
+// runs in service(), so it is as late as the caller's poll() wake-up.
+//
 // Access: UDP datagrams and TCP connections from outside `allow` are dropped or
 // closed at once and counted. UNIX peers are always allowed: the socket file's
 // mode (0660) and its directory guard them.
@@ -41,6 +60,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -62,6 +82,12 @@ struct OscTransportConfig {
     std::vector<std::string> allow = {"127.0.0.1/32", "::1/128"};  // CIDR networks
     std::size_t max_packet = 65536;           // larger datagrams and frames are refused
     std::size_t max_stream_clients = 64;      // TCP and UNIX clients together
+    std::size_t max_stream_clients_per_address = 16;  // TCP clients from one source address
+    std::chrono::steady_clock::duration idle_timeout = std::chrono::seconds(30);
+    std::chrono::steady_clock::duration frame_timeout = std::chrono::seconds(10);
+    // The time the timeouts are measured in; empty: steady_clock::now. Tests
+    // give a clock they move by hand.
+    std::function<std::chrono::steady_clock::time_point()> clock;
     std::size_t max_stream_buffer = 1 << 20;  // unsent reply bytes queued per client
     int udp_receive_buffer = 4 << 20;         // SO_RCVBUF request; <= 0: the kernel's default
     // Tests: bind the enabled UDP/TCP sockets to a port the kernel picks (the
@@ -86,7 +112,9 @@ struct OscTransportStats {
     std::uint64_t dropped_not_allowed = 0;     // datagrams and connections outside `allow`
     std::uint64_t dropped_oversize = 0;        // datagrams and stream frames over max_packet
     std::uint64_t dropped_bad_frame = 0;       // empty datagrams; streams cut off for a bad frame
-    std::uint64_t stream_clients_refused = 0;  // over max_stream_clients (or out of fds)
+    std::uint64_t stream_clients_refused = 0;  // no slot free and none to take (or out of fds)
+    std::uint64_t stream_clients_evicted = 0;  // cut off to give their unused slot to a newcomer
+    std::uint64_t stream_clients_timed_out = 0;  // cut off: a begun frame stalled for frame_timeout
     std::uint64_t stream_clients_overflowed = 0;  // cut off: replies queued past max_stream_buffer
     std::uint64_t send_failures = 0;              // send() calls that returned false
     std::size_t stream_clients = 0;               // connected now
@@ -138,7 +166,8 @@ class OscTransport {
     void append_poll_fds(std::vector<pollfd>& fds) const;
 
     // [nrt] Does everything that is ready without blocking (revents are not
-    // needed: every socket is tried): accepts stream clients, flushes queued
+    // needed: every socket is tried): cuts off stalled frames, accepts stream
+    // clients (making room as the header says), flushes queued
     // replies, reads datagrams and stream bytes, and calls on_packet for each
     // complete packet from an allowed peer, in arrival order per peer. The
     // span is valid only during the call. on_packet may call send() (a reply
@@ -175,7 +204,14 @@ class OscTransport {
 
     bool open_network(const OscTransportConfig& config, std::string& error);
     bool open_unix(const std::string& path, std::string& error);
+    using TimePoint = std::chrono::steady_clock::time_point;
+
+    TimePoint now() const;
     void accept_clients(int listen_fd, OscPeer::Kind kind);
+    // A slot for a newcomer from `address` (null: a UNIX peer), taking one
+    // that is not in use if need be; false when every slot is in use.
+    bool make_room(const sockaddr_storage* address, TimePoint now);
+    void cut_off_stalled_frames(TimePoint now);
     void read_datagrams(const PacketHandler& on_packet);
     void read_stream(StreamClient& client, const PacketHandler& on_packet,
                      const OversizeHandler& on_oversize);
@@ -200,6 +236,7 @@ class OscTransport {
     std::vector<std::uint8_t> datagram_;
     std::vector<std::unique_ptr<StreamClient>> clients_;
     std::uint64_t next_connection_ = 1;
+    std::uint64_t service_pass_ = 0;  // service() calls so far: tells this call's newcomers apart
     std::vector<std::uint64_t> closed_connections_;
     OscTransportStats stats_;
 };
