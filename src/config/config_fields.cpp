@@ -271,7 +271,7 @@ const Field kFields[] = {
     {"osc", "idle_timeout_s", false,
      NumberField{[](DaemonConfig& c) -> double& { return c.osc.idle_timeout_s; }, 1.0, 86400.0}},
     {"osc", "frame_timeout_s", false,
-     NumberField{[](DaemonConfig& c) -> double& { return c.osc.frame_timeout_s; }, 0.1, 3600.0}},
+     NumberField{[](DaemonConfig& c) -> double& { return c.osc.frame_timeout_s; }, 1.0, 3600.0}},
 
     {"engine", "max_block", false,
      IntegerField{

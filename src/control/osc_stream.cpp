@@ -105,6 +105,7 @@ void OscTransport::read_stream(StreamClient& client, const PacketHandler& on_pac
 }
 
 bool OscTransport::flush(StreamClient& client) {
+    const bool had_queue = client.pending() > 0;
     while (client.pending() > 0) {
         const ssize_t sent = ::send(client.fd, client.tx.data() + client.tx_head, client.pending(),
                                     MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -117,6 +118,7 @@ bool OscTransport::flush(StreamClient& client) {
         client.tx_head += static_cast<std::size_t>(sent);
     }
     if (client.pending() == 0) {
+        if (had_queue) client.last_active = now();  // the socket took all it was sent
         client.tx_head = 0;
         client.tx.clear();
         if (client.tx.capacity() > kKeepBuffer) std::vector<std::uint8_t>().swap(client.tx);

@@ -76,8 +76,19 @@ bool OscTransport::open(const OscTransportConfig& config, std::string& error) {
         error = "max_packet must be 1.." + std::to_string(INT32_MAX);
         return false;
     }
-    if (config.max_stream_clients == 0 || config.max_stream_clients_per_address == 0) {
-        error = "max_stream_clients and max_stream_clients_per_address must be at least 1";
+    if (config.max_stream_clients == 0) {
+        error = "max_stream_clients must be at least 1";
+        return false;
+    }
+    if (config.max_stream_clients_per_address == 0) {
+        error = "max_stream_clients_per_address must be at least 1";
+        return false;
+    }
+    if (config.idle_timeout <= std::chrono::steady_clock::duration::zero() ||
+        config.frame_timeout <= std::chrono::steady_clock::duration::zero()) {
+        error = config.idle_timeout <= std::chrono::steady_clock::duration::zero()
+                    ? "idle_timeout must be positive"
+                    : "frame_timeout must be positive";
         return false;
     }
     IpAllowlist allowlist;
@@ -289,16 +300,24 @@ void OscTransport::service(const PacketHandler& on_packet, const OversizeHandler
     ++service_pass_;
     cut_off_stalled_frames(now());
     remove_dropped_clients();
+    if (udp_fd_ >= 0) read_datagrams(on_packet);
+    // The clients there are first, then the newcomers: what a client has
+    // sent is read before a newcomer may take its slot, so a request that
+    // has arrived is never thrown away with its connection. By index:
+    // on_packet may send(), which never adds or removes entries but may mark
+    // one dropped; accepting may mark one dropped (make_room).
+    const auto serve_clients = [&](std::size_t from, std::size_t to) {
+        for (std::size_t i = from; i < to; ++i) {
+            StreamClient& client = *clients_[i];
+            if (!client.dropped && client.pending() > 0) flush(client);
+            if (!client.dropped) read_stream(client, on_packet, on_oversize);
+        }
+    };
+    const std::size_t existing = clients_.size();
+    serve_clients(0, existing);
     if (tcp_fd_ >= 0) accept_clients(tcp_fd_, OscPeer::Kind::kTcp);
     if (unix_fd_ >= 0) accept_clients(unix_fd_, OscPeer::Kind::kUnix);
-    if (udp_fd_ >= 0) read_datagrams(on_packet);
-    // By index: on_packet may send(), which never adds or removes entries but
-    // may mark one dropped.
-    for (std::size_t i = 0; i < clients_.size(); ++i) {
-        StreamClient& client = *clients_[i];
-        if (!client.dropped && client.pending() > 0) flush(client);
-        if (!client.dropped) read_stream(client, on_packet, on_oversize);
-    }
+    serve_clients(existing, clients_.size());
     remove_dropped_clients();
 }
 
@@ -399,7 +418,10 @@ bool OscTransport::send(const OscPeer& peer, std::span<const std::uint8_t> packe
     } else if (StreamClient* client = find_client(peer.connection);
                client != nullptr && client->peer.kind == peer.kind) {
         ok = send_stream(*client, packet);
-        if (ok) client->last_active = now();
+        // In use only if its socket takes what it is sent: a queue left
+        // behind counts when flush() empties it, so a subscriber that stops
+        // reading goes idle once the kernel's buffers are full.
+        if (ok && client->pending() == 0) client->last_active = now();
     }
     if (!ok) ++stats_.send_failures;
     return ok;

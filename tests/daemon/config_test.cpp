@@ -60,6 +60,10 @@ DaemonConfig everything_changed() {
     c.osc.allow = {"192.168.1.0/24", "fd00::/8", "0.0.0.0/0"};
     c.osc.meter_rate_hz = 30;
     c.osc.max_packet_bytes = 16 * 1024 * 1024;
+    c.osc.max_clients = 256;
+    c.osc.max_clients_per_address = 4;
+    c.osc.idle_timeout_s = 120.0;
+    c.osc.frame_timeout_s = 2.5;
     c.engine.max_block = 512;
     c.engine.fade_ms = 12.5;
     c.realtime.priority = 85;
@@ -90,6 +94,10 @@ const std::vector<std::string> kAllKeys = {
     "osc.allow",
     "osc.meter_rate_hz",
     "osc.max_packet_bytes",
+    "osc.max_clients",
+    "osc.max_clients_per_address",
+    "osc.idle_timeout_s",
+    "osc.frame_timeout_s",
     "engine.max_block",
     "engine.fade_ms",
     "realtime.priority",
@@ -153,6 +161,10 @@ TEST(DefaultConfig, DefaultValues) {
     EXPECT_EQ(c.osc.udp_port, 7711);
     EXPECT_EQ(c.osc.tcp_port, 7711);
     EXPECT_EQ(c.osc.max_packet_bytes, 4194304u);  // 4 MiB: a transaction of tens of thousands of commands
+    EXPECT_EQ(c.osc.max_clients, 64u);
+    EXPECT_EQ(c.osc.max_clients_per_address, 16u);
+    EXPECT_DOUBLE_EQ(c.osc.idle_timeout_s, 30.0);
+    EXPECT_DOUBLE_EQ(c.osc.frame_timeout_s, 10.0);
     EXPECT_EQ(c.engine.max_block, 2048u);
     EXPECT_DOUBLE_EQ(c.engine.fade_ms, 5.0);
     EXPECT_EQ(c.realtime.priority, 0);  // the JACK process thread's
@@ -411,6 +423,11 @@ TEST(LoadConfig, OutOfRangeValuesAreErrorsNamingKeyAndLine) {
          "must be between 65536 and 268435456 (got 268435457)"},
         {"[osc]\nmax_packet_bytes = 0", "osc.max_packet_bytes",
          "must be between 65536 and 268435456 (got 0)"},
+        {"[osc]\nmax_clients = 0", "osc.max_clients", "must be between 1 and 4096 (got 0)"},
+        {"[osc]\nmax_clients_per_address = 5000", "osc.max_clients_per_address",
+         "must be between 1 and 4096 (got 5000)"},
+        {"[osc]\nidle_timeout_s = 0.5", "osc.idle_timeout_s", "must be between 1 and 86400 (got 0.5)"},
+        {"[osc]\nframe_timeout_s = 0.1", "osc.frame_timeout_s", "must be between 1 and 3600 (got 0.1)"},
         {"[osc]\nallow = [\"10.0.0.0/33\"]", "osc.allow",
          "prefix length must be 0..32 for IPv4 (got '10.0.0.0/33')"},
         {"[osc]\nallow = [\"fd00::/129\"]", "osc.allow",

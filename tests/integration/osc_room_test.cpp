@@ -58,8 +58,14 @@ TEST_F(OscRoomTest, SilentAndStalledConnectionsLockNobodyOut) {
         if (!reply || !reply->done) return std::nullopt;
         return Clock::now() - start;
     };
-    const std::optional<Clock::duration> baseline = version_latency();
-    ASSERT_TRUE(baseline) << "no /version before the flood";
+    std::vector<Clock::duration> before;
+    for (int i = 0; i < 5; ++i) {
+        const std::optional<Clock::duration> latency = version_latency();
+        ASSERT_TRUE(latency) << "no /version before the flood";
+        before.push_back(*latency);
+    }
+    std::sort(before.begin(), before.end());
+    const std::optional<Clock::duration> baseline = before[2];  // the median
 
     // The flood: one connection per address (so the total limit is what
     // fills), the last 70 sending 10 of a 16-byte frame; between them, a
@@ -83,6 +89,8 @@ TEST_F(OscRoomTest, SilentAndStalledConnectionsLockNobodyOut) {
 
     const std::optional<Clock::duration> during = version_latency();
     ASSERT_TRUE(during) << "a newcomer got no /version answer after the flood";
+    // The 100 ms, or 20 times this run's own baseline on a machine
+    // slow enough that 100 ms is within noise of it.
     const auto bound = std::max<Clock::duration>(100ms, 20 * *baseline);
     const auto us = [](Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); };
     std::printf("[ figures  ] newcomer /version: %.0f us before the flood, %.0f us after it (bound %.0f us)\n",

@@ -154,6 +154,44 @@ TEST_F(OscRoomTest, SilentConnectionsGiveWayOldestFirst) {
     EXPECT_FALSE(talker->closed());
 }
 
+TEST_F(OscRoomTest, ASilentConnectionGoesBeforeOneSendingItsFirstPacket) {
+    open(3, 3);
+    auto talker = speaking_from("127.0.0.2", 1);
+    auto sending = accepted_from("127.0.0.3");  // older, but its first frame is arriving
+    ASSERT_TRUE(sending->write(half_frame()));
+    pump();
+    now_ += 1s;
+    auto silent = accepted_from("127.0.0.4");
+    now_ += 1s;
+    auto first = connect_from("127.0.0.5", transport_.tcp_port());
+    ASSERT_TRUE(first->write(frame(2)));  // it speaks: in use from now on
+    ASSERT_TRUE(pump_until([&] { return stats().stream_clients_evicted == 1 && tags_.back() == 2; }));
+    EXPECT_TRUE(pump_until([&] { return silent->closed(); }));
+    EXPECT_FALSE(sending->closed());
+    now_ += 1s;
+    auto second = connect_from("127.0.0.6", transport_.tcp_port());  // now the half frame goes
+    ASSERT_TRUE(pump_until([&] { return stats().stream_clients_evicted == 2; }));
+    EXPECT_TRUE(pump_until([&] { return sending->closed(); }));
+    EXPECT_FALSE(first->closed());
+    EXPECT_FALSE(talker->closed());
+}
+
+TEST_F(OscRoomTest, ARequestThatHasArrivedIsReadBeforeItsSlotIsGiven) {
+    open(1, 1);
+    auto client = accepted_from("127.0.0.2");
+    // Its request and a newcomer arrive before the transport looks again:
+    // the request is read first, so the client is in use and the newcomer
+    // is refused (rather than the request thrown away with its connection).
+    ASSERT_TRUE(client->write(frame(5)));
+    auto newcomer = connect_from("127.0.0.3", transport_.tcp_port());
+    ASSERT_NE(newcomer, nullptr);
+    ASSERT_TRUE(pump_until([&] { return stats().stream_clients_refused == 1; }));
+    ASSERT_EQ(tags_.size(), 1u);
+    EXPECT_EQ(tags_[0], 5);
+    EXPECT_EQ(stats().stream_clients_evicted, 0u);
+    EXPECT_FALSE(client->closed());
+}
+
 TEST_F(OscRoomTest, ClientsInUseKeepTheirSlotsUntilIdleTimeout) {
     open(3, 3);
     auto first = speaking_from("127.0.0.2", 1);

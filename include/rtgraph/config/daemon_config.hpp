@@ -71,7 +71,7 @@ struct DaemonConfig {
         std::size_t max_clients = 64;              // 1 .. 4096
         std::size_t max_clients_per_address = 16;  // 1 .. 4096
         double idle_timeout_s = 30.0;              // 1 .. 86400
-        double frame_timeout_s = 10.0;             // 0.1 .. 3600
+        double frame_timeout_s = 10.0;             // 1 .. 3600
         friend bool operator==(const Osc&, const Osc&) = default;
     } osc;
 

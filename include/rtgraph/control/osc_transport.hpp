@@ -34,19 +34,25 @@
 //
 // Room for everyone (TCP and UNIX together): at most max_stream_clients
 // connections, and at most max_stream_clients_per_address from one TCP source
-// address (UNIX peers count only against the total). A connection that finds
-// no room takes the slot of one that is not using it, chosen in this order:
-//   1. one that has never sent a complete packet, the oldest first (a silent
-//      connection, or one stuck in the middle of its first frame);
-//   2. one with no complete packet received and none sent to it for
-//      idle_timeout, the longest idle first (a subscriber hearing
-//      notifications is in use);
+// (an IPv4 address, or an IPv6 /64; UNIX peers count only against the total).
+// A connection that finds no room takes the slot of one that is not in use,
+// chosen in this order:
+//   1. one that has sent nothing, the oldest first;
+//   2. one stuck in its first frame (it has never sent a complete packet, an
+//      oversize frame's header counting as one since it is answered), the
+//      one whose last byte is oldest first;
+//   3. one that has spoken, with nothing received and nothing sent to it for
+//      idle_timeout (bytes of a frame count as received; a reply counts as
+//      sent once the socket has taken all of it, so a subscriber hearing
+//      notifications is in use and one that stops reading is not), the
+//      longest idle first;
 // and is refused only when every slot is in use. The one it replaces is cut
-// off (an RST) and counted in stream_clients_evicted. Connections accepted in
-// the same service() call are never chosen: each has had one chance to be
-// read. Where the full slots are one address's, only that address's
-// connections are chosen from, so a flood from one address churns its own
-// slots and nobody else's.
+// off (an RST) and counted in stream_clients_evicted. What the clients there
+// have sent is read before any newcomer is accepted, and connections accepted
+// in the same service() call are never chosen. Where the full slots are one
+// source's, only that source's connections are chosen from, so a flood from
+// one address churns its own slots and nobody else's. (On loopback every
+// address of 127.0.0.0/8 is a source of its own.)
 // A frame that has begun and then gets no byte for frame_timeout is
 // abandoned: the connection is cut off (stream_clients_timed_out). The check
 // runs in service(), so it is as late as the caller's poll() wake-up.
