@@ -330,6 +330,14 @@ void Daemon::notify_changes() {
         router_->notify("xrun", control::OscMessage{"/notify/xrun", {{'h', static_cast<std::int64_t>(figures.xruns)}}},
                         out);
     }
+    if (persistence_.failing() != notified_state_failing_) {
+        notified_state_failing_ = persistence_.failing();
+        router_->notify("status",
+                        control::OscMessage{"/notify/status",
+                                            {{'s', std::string(notified_state_failing_ ? "state_write_failed"
+                                                                                       : "state_write_ok")}}},
+                        out);
+    }
     if (figures.connected != notified_connected_) {
         notified_connected_ = figures.connected;
         router_->notify("status",

@@ -79,6 +79,7 @@ private:
     std::unique_ptr<control::CommandRouter> router_;  // while there is an engine
     std::uint64_t notified_xruns_ = 0;
     bool notified_connected_ = true;
+    bool notified_state_failing_ = false;
 
     int signal_fd_ = -1;
     int timer_fd_ = -1;  // one-shot, armed by schedule_tick

@@ -36,6 +36,10 @@ public:
     std::vector<std::string> rescan_plugins() override { return session_.rescan_plugins(); }
     std::vector<persist::ExternalConnection> external_connections() override;
     void replace_external_connections(const std::vector<persist::ExternalConnection>& wanted) override;
+    bool keeps_state() const override { return true; }
+    bool write_ahead(const std::string& document, std::string& error) override {
+        return persistence_.write_ahead(document, error);
+    }
     void graph_changed(bool structural) override;
 
 private:

@@ -9,9 +9,11 @@ namespace rtgraph::daemon {
 
 namespace {
 
-// A failed write (disk full, directory gone) is tried again after this long,
-// not in a loop as fast as the disk can refuse.
-constexpr auto kRetryDelay = std::chrono::milliseconds(100);
+// A failed write (disk full, directory gone) is tried again after a pause
+// that doubles from the first to the longest, not in a loop as fast as the
+// disk can refuse.
+constexpr Persistence::Clock::duration kFirstRetryDelay = std::chrono::milliseconds(100);
+constexpr Persistence::Clock::duration kLongestRetryDelay = std::chrono::seconds(5);
 
 }  // namespace
 
@@ -76,6 +78,43 @@ void Persistence::note_externals(const std::vector<persist::ExternalConnection>&
     if (usable_ && now != saved_externals_) saver_.mark_structural();
 }
 
+bool Persistence::write_ahead(std::string document, std::string& error) {
+    if (!usable_) {
+        // Not retried here: a directory that could not be made ready at start
+        // may hold a state file that was never restored, and writing would
+        // replace it.
+        error = problem_ + "; restart rtgraphd once it is fixed";
+        return false;
+    }
+    if (!writes_) writes_ = std::make_unique<StateWriteThread>(saver_.writer());
+    if (const auto finished = writes_->wait_idle()) handle(*finished);
+    writes_->submit(std::move(document), changes_made_, probe_);
+    const std::optional<StateWriteThread::Finished> finished = writes_->wait_idle();
+    stats_ = finished->stats;
+    if (!finished->ok) {
+        error = finished->error;
+        failed(error);
+        // Nothing changed, so nothing is unsaved; but the next write must
+        // reach the disk, to show it works again.
+        probe_ = true;
+        saver_.mark_structural();
+        return false;
+    }
+    if (failing_) spdlog::info("state file {} written again", saver_.file().string());
+    failing_ = probe_ = false;
+    retry_delay_ = {};
+    written_ahead_ = true;
+    return true;
+}
+
+void Persistence::failed(const std::string& error) {
+    if (!failing_) spdlog::error("cannot save the state: {} (retrying)", error);
+    failing_ = true;
+    last_error_ = error;
+    retry_delay_ = std::min(kLongestRetryDelay, retry_delay_ == Clock::duration{} ? kFirstRetryDelay : 2 * retry_delay_);
+    retry_at_ = Clock::now() + retry_delay_;
+}
+
 void Persistence::save(Clock::time_point now, bool force, const engine::Engine& engine,
                        std::vector<persist::ExternalConnection> externals,
                        const persist::PluginStateSource& plugin_state) {
@@ -90,7 +129,7 @@ void Persistence::save(Clock::time_point now, bool force, const engine::Engine& 
     // The saver's writer is the housekeeping thread's from now on (restore,
     // the only other user, is over).
     if (!writes_) writes_ = std::make_unique<StateWriteThread>(saver_.writer());
-    writes_->submit(std::move(document), changes_made_);
+    writes_->submit(std::move(document), changes_made_, probe_);
 }
 
 void Persistence::collect() {
@@ -115,13 +154,12 @@ void Persistence::handle(const StateWriteThread::Finished& finished) {
     if (finished.ok) {
         saved_externals_ = std::move(writing_externals_);
         if (failing_) spdlog::info("state file {} written again", saver_.file().string());
-        failing_ = false;
+        failing_ = probe_ = false;
+        retry_delay_ = {};
         return;
     }
     // Unsaved again, retried after a pause; said once, not every time.
-    if (!failing_) spdlog::error("cannot save the state: {} (retrying)", finished.error);
-    failing_ = true;
-    retry_at_ = Clock::now() + kRetryDelay;
+    failed(finished.error);
     saver_.mark_structural();
 }
 
@@ -132,6 +170,10 @@ void Persistence::add_status(nlohmann::json& status) const {
     status["state_last_write_ms"] = stats_.last_write_ms;
     status["state_max_write_ms"] = stats_.max_write_ms;
     status["state_problem"] = problem_;
+    // Degraded: changes to the graph's structure are refused, parameter values
+    // wait in memory until a write succeeds.
+    status["state_degraded"] = failing_;
+    status["state_last_error"] = last_error_;
 }
 
 }  // namespace rtgraph::daemon

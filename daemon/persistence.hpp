@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,7 +28,8 @@ namespace rtgraph::daemon {
 
 // How far the state file has caught up with the graph's structural changes,
 // counted: a reply to a client whose change is counted in changes_made() but
-// not yet in changes_settled() waits (ControlPort).
+// not yet in changes_settled() waits (ControlPort). A change written ahead
+// (write_ahead) is on disk before it is made and is not counted here.
 class Durability {
 public:
     virtual ~Durability() = default;
@@ -59,9 +61,17 @@ public:
     // to say that it was not loaded.
     Restore restore(engine::Engine& engine, backend::JackBackend& backend, const std::string& patch);
 
+    // [nrt] Writes `document`, the graph as a change will leave it, before
+    // the change is applied: waits for a write in progress, then has this one
+    // written and waits for it. False with `error` (the directory is
+    // unusable, the disk full or read-only): the change must not be made; the
+    // file still holds the graph as it is.
+    bool write_ahead(std::string document, std::string& error);
+
     void mark_structural() {
         saver_.mark_structural();
-        if (usable_) ++changes_made_;
+        // A change written ahead is on disk already: no reply waits for this write.
+        if (usable_ && !std::exchange(written_ahead_, false)) ++changes_made_;
     }
     void mark_params(Clock::time_point now) { saver_.mark_params(now); }
     // Something is marked and not yet handed to a write: save() has a
@@ -93,6 +103,10 @@ public:
 
     // The snapshot store, or null when the state directory is unusable.
     persist::SnapshotStore* snapshots() { return usable_ ? &snapshots_ : nullptr; }
+    // The last write failed (a write ahead or a flush); cleared by the next
+    // that succeeds. Meanwhile structural changes are refused and parameter
+    // values wait in memory, retried with backoff.
+    bool failing() const { return failing_; }
     // /status members: state_file, state_writes, ... state_problem.
     void add_status(nlohmann::json& status) const;
 
@@ -104,12 +118,19 @@ private:
     std::vector<persist::ExternalConnection> saved_externals_;
     std::vector<persist::ExternalConnection> writing_externals_;  // in the write in progress
     bool failing_ = false;
+    std::string last_error_;  // of the last failed write
     Clock::time_point retry_at_{};
+    Clock::duration retry_delay_{};
+    // The next write is made even when the file holds its document already:
+    // after a refused change, only a real write shows the disk works again.
+    bool probe_ = false;
+    bool written_ahead_ = false;  // since the last mark_structural()
     std::uint64_t changes_made_ = 0;
     std::uint64_t changes_settled_ = 0;
     persist::SaverStats stats_;
     std::unique_ptr<StateWriteThread> writes_;  // from the first write; the saver's writer is its
     void handle(const StateWriteThread::Finished& finished);
+    void failed(const std::string& error);
 };
 
 }  // namespace rtgraph::daemon

@@ -22,11 +22,12 @@ StateWriteThread::~StateWriteThread() {
     if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
-void StateWriteThread::submit(std::string document, std::uint64_t generation) {
+void StateWriteThread::submit(std::string document, std::uint64_t generation, bool always) {
     {
         std::lock_guard lock(mutex_);
         document_ = std::move(document);
         generation_ = generation;
+        always_ = always;
     }
     busy_ = true;
     changed_.notify_all();
@@ -59,8 +60,9 @@ void StateWriteThread::run() {
         document_.reset();
         Finished done;
         done.generation = generation_;
+        const bool always = always_;
         lock.unlock();
-        done.ok = writer_.write(document, done.error);
+        done.ok = writer_.write(document, done.error, always);
         done.stats = writer_.stats();
         lock.lock();
         finished_ = std::move(done);

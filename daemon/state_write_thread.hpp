@@ -38,8 +38,9 @@ public:
 
     // [nrt] Starts writing `document`. Only when !busy(): one write at a
     // time, so a storm of changes costs one write per write time, each of
-    // the newest document.
-    void submit(std::string document, std::uint64_t generation);
+    // the newest document. `always`: written even when the file holds it
+    // (StateFileWriter::write).
+    void submit(std::string document, std::uint64_t generation, bool always = false);
     bool busy() const { return busy_; }
     // [nrt] The finished write, once: polled when wake_fd() is readable.
     std::optional<Finished> collect();
@@ -59,6 +60,7 @@ private:
     std::condition_variable changed_;
     std::optional<std::string> document_;  // to write
     std::uint64_t generation_ = 0;
+    bool always_ = false;
     std::optional<Finished> finished_;
     bool stopping_ = false;
     std::thread thread_;  // last: starts once the members above exist

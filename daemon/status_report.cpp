@@ -53,6 +53,7 @@ void StatusReport::report(std::chrono::steady_clock::time_point now) {
     status.jack_connected = figures.connected;
     std::string text = service::format_status(status);
     if (sources_.watchdog.stalled()) text += ", AUDIO STALLED";
+    if (sources_.persistence.failing()) text += ", DEGRADED: state writes failing, graph changes refused";
     notifier_.status(text);
     const LoadFigures& load = sources_.telemetry.figures();
     spdlog::debug("status: {}; engine load max {:.1f}% mean {:.1f}%", text, 100.0 * load.max_load,

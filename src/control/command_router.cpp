@@ -111,9 +111,51 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests,
     if (!failed && timed) when = host_.schedule_for_time(packet.time);
     const std::int64_t late = when.late_frames;
 
+    bool ports_changed = false;
+    // What must be on disk before the change is applied: everything but
+    // values that glide (parameters, connection gains), which a storm may
+    // change hundreds of times a second and which are saved within the
+    // documented bound.
+    bool structural = false, params = false;
+    for (const Edit& edit : edits) {
+        ports_changed = ports_changed || std::holds_alternative<engine::AddGraphPort>(edit) ||
+                        std::holds_alternative<engine::RemoveGraphPort>(edit) ||
+                        std::holds_alternative<engine::ClearGraph>(edit);
+        const bool value = std::holds_alternative<engine::SetParam>(edit) ||
+                           std::holds_alternative<engine::SetEdgeGain>(edit);
+        (value ? params : structural) = true;
+    }
+    // External JACK connections are saved too: as they will be once made.
+    std::vector<persist::ExternalConnection> externals;
+    bool external_changes = false;
+    for (const ChangeRequest& change : changes) external_changes = external_changes || !change.externals.empty();
+    if (!failed && external_changes) {
+        externals = host_.external_connections();
+        for (const ChangeRequest& change : changes) {
+            for (const auto& [port, external] : change.externals) {
+                const persist::ExternalConnection c{port, external};
+                const auto at = std::find(externals.begin(), externals.end(), c);
+                if (change.disconnect && at != externals.end()) externals.erase(at);
+                if (!change.disconnect && at == externals.end()) externals.push_back(c);
+            }
+        }
+        std::sort(externals.begin(), externals.end());
+        structural = true;
+    } else if (!failed && structural) {
+        externals = host_.external_connections();
+    }
+
     engine::ApplyResult result;
-    if (!failed && !edits.empty()) {
-        result = engine_.apply(edits, when.frame, when.clock_us);
+    if (!failed && (!edits.empty() || external_changes)) {
+        result = apply_kept(edits, when.frame, when.clock_us, structural, externals);
+        if (!result.ok() && result.error.code == engine::ErrorCode::kNotKept) {
+            // Not one request's fault: each hears why nothing was done.
+            why = Refusal(result.error);
+            for (const Request& request : requests) {
+                if (request.address != nullptr) refuse(request, why, peer, out);
+            }
+            return;
+        }
         if (!result.ok()) {
             failed = owner[result.failed_index];
             why = Refusal(result.error);
@@ -132,19 +174,6 @@ void CommandRouter::handle_transaction(const std::vector<Request>& requests,
         return;
     }
 
-    bool ports_changed = false;
-    // What must be on disk before the replies go: everything but values that
-    // glide (parameters, connection gains), which a storm may change hundreds
-    // of times a second and which are saved within the documented bound.
-    bool structural = false, params = false;
-    for (const Edit& edit : edits) {
-        ports_changed = ports_changed || std::holds_alternative<engine::AddGraphPort>(edit) ||
-                        std::holds_alternative<engine::RemoveGraphPort>(edit) ||
-                        std::holds_alternative<engine::ClearGraph>(edit);
-        const bool value = std::holds_alternative<engine::SetParam>(edit) ||
-                           std::holds_alternative<engine::SetEdgeGain>(edit);
-        (value ? params : structural) = true;
-    }
     if (ports_changed) host_.graph_ports_changed();
 
     for (std::size_t r = 0; r < requests.size(); ++r) {
@@ -230,7 +259,9 @@ void CommandRouter::midi_learned(int channel, int controller, std::vector<Outgoi
     learn_.reset();
     learn.map.channel = channel + 1;
     learn.map.controller = controller;
-    const engine::ApplyResult result = engine_.apply(learn.map);
+    const Edit edit = learn.map;
+    const engine::ApplyResult result =
+        apply_kept(std::span<const Edit>(&edit, 1), 0, 0, true, host_.external_connections());
     if (!result.ok()) {
         // The node went away since the request, say.
         ++stats_.errors;
@@ -239,7 +270,7 @@ void CommandRouter::midi_learned(int channel, int controller, std::vector<Outgoi
                                      result.error.message)});
         return;
     }
-    host_.graph_changed(true);  // on disk before the sender hears of it
+    host_.graph_changed(true);
     out.push_back(
         {learn.peer, OscMessage{"/midi/learned",
                                 {int_arg(learn.map.channel), int_arg(learn.map.controller),

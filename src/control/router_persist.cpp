@@ -10,6 +10,48 @@
 
 namespace rtgraph::control {
 
+namespace {
+
+// The state file as a transaction will leave the graph, written through the
+// host before the engine commits it.
+class WriteAhead final : public engine::CommitGuard {
+public:
+    WriteAhead(ControlHost& host, const std::vector<persist::ExternalConnection>& externals)
+        : host_(host), externals_(externals) {}
+
+    engine::Error admit(const engine::Model& next, const InstanceOf& instance_of) override {
+        const persist::PluginStateSource states = [&](engine::NodeId id) -> std::optional<std::string> {
+            const std::shared_ptr<engine::Node> node = instance_of(id);
+            return node ? node->save_state() : std::nullopt;
+        };
+        std::string error;
+        if (host_.write_ahead(persist::to_document(persist::capture(next, externals_, states)), error)) return {};
+        return {engine::ErrorCode::kNotKept,
+                "nothing was changed: the state file could not be written (" + error +
+                    "); a change that cannot be kept is not made. Free space or fix the state "
+                    "directory, then send it again"};
+    }
+
+private:
+    ControlHost& host_;
+    const std::vector<persist::ExternalConnection>& externals_;
+};
+
+}  // namespace
+
+engine::ApplyResult CommandRouter::apply_kept(std::span<const engine::Edit> edits, std::uint64_t frame,
+                                              std::int64_t clock_us, bool structural,
+                                              const std::vector<persist::ExternalConnection>& externals) {
+    if (!structural || !host_.keeps_state()) return engine_.apply(edits, frame, clock_us);
+    WriteAhead guard(host_, externals);
+    if (!edits.empty()) return engine_.apply(edits, frame, clock_us, &guard);
+    // Only external connections change: the model as it is, with them.
+    engine::ApplyResult result;
+    const engine::CommitGuard::InstanceOf running = [this](engine::NodeId id) { return engine_.instance(id); };
+    result.error = guard.admit(engine_.model(), running);
+    return result;
+}
+
 persist::GraphState CommandRouter::capture_graph(bool plugin_states) const {
     persist::PluginStateSource states;
     if (plugin_states) {
@@ -100,10 +142,12 @@ void CommandRouter::handle_standalone(const Request& request, const OscPeer& pee
 void CommandRouter::replace_graph(const Request& request, const persist::GraphState& state,
                                   const OscPeer& peer, std::vector<Outgoing>& out) {
     const std::vector<engine::Edit> edits = persist::restore_edits(state, engine_.model());
-    engine::ApplyResult result = engine_.apply(edits);
+    engine::ApplyResult result = apply_kept(edits, 0, 0, true, state.externals);
     if (!result.ok()) {
+        const bool said = result.error.code == engine::ErrorCode::kNotKept;  // says so already
         return refuse(request,
-                      Refusal(result.error.code, "nothing was changed: " + result.error.message),
+                      Refusal(result.error.code,
+                              (said ? std::string() : "nothing was changed: ") + result.error.message),
                       peer, out);
     }
     host_.graph_ports_changed();

@@ -57,7 +57,8 @@ bool Engine::push(const AudioCommand& command) {
     return true;
 }
 
-ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame, std::int64_t clock_us) {
+ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame, std::int64_t clock_us,
+                          CommitGuard* guard) {
     ApplyResult result;
 
     // 1. Validate every edit against a copy; the real model is untouched on error.
@@ -129,7 +130,20 @@ ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame, std:
         return result;
     }
 
-    // 4. Commit.
+    // 4. Kept before it is committed: the last word is the guard's.
+    if (guard != nullptr) {
+        const CommitGuard::InstanceOf instance_of = [&](NodeId id) -> std::shared_ptr<Node> {
+            if (const auto made = created.find(id); made != created.end()) return made->second;
+            return next.node(id) != nullptr ? instance(id) : nullptr;
+        };
+        if (Error error = guard->admit(next, instance_of)) {
+            result.error = std::move(error);
+            result.failed_index = 0;
+            return result;
+        }
+    }
+
+    // 5. Commit.
     for (std::size_t i = 0; i < outcomes.size(); ++i) {
         for (std::string& note : outcomes[i].notes) {
             result.notes.push_back(std::move(note));
@@ -185,7 +199,7 @@ ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame, std:
     for (auto& [id, node] : created) instances_.emplace(id, std::move(node));
     model_ = std::move(next);
 
-    // 5. Publish: the swap first, then the events, all at the same frame.
+    // 6. Publish: the swap first, then the events, all at the same frame.
     if (compile_needed) {
         publish_program(frame, clock_us);  // space was checked above
         result.generation = generation_;

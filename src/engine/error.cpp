@@ -22,6 +22,7 @@ const char* error_name(ErrorCode code) noexcept {
         case ErrorCode::kTooManyGraphPorts: return "too_many_graph_ports";
         case ErrorCode::kBusy: return "busy";
         case ErrorCode::kInstantiationFailed: return "instantiation_failed";
+        case ErrorCode::kNotKept: return "io_error";
         case ErrorCode::kBadMidiMap: return "bad_midi_map";
     }
     return "unknown_error";

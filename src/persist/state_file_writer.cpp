@@ -8,8 +8,8 @@
 
 namespace rtgraph::persist {
 
-bool StateFileWriter::write(const std::string& document, std::string& error) {
-    if (document == last_written_) {
+bool StateFileWriter::write(const std::string& document, std::string& error, bool always) {
+    if (!always && document == last_written_) {
         ++stats_.skipped_unchanged;
         return true;
     }

@@ -5,12 +5,14 @@
 // Threads: control thread only. It owns no sockets: the daemon feeds it
 // checked packets and sends what it returns. Replies to changes wait until
 // the audio thread has taken the change (Engine::is_live), so /done means
-// "you can hear it".
+// "you can hear it"; a structural change is on disk before it is applied
+// (ControlHost::write_ahead), so /done also means "kept".
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -106,6 +108,14 @@ class CommandRouter {
     // until it is live.
     void replace_graph(const Request& request, const persist::GraphState& state,
                        const OscPeer& peer, std::vector<Outgoing>& out);
+    // Engine::apply, kept: when the transaction is `structural` and the host
+    // keeps state, the state file as the transaction leaves the graph (with
+    // `externals` as its JACK side) is written first, and a failed write
+    // refuses it (io_error) with nothing changed. Without edits, only the
+    // write.
+    engine::ApplyResult apply_kept(std::span<const engine::Edit> edits, std::uint64_t frame,
+                                   std::int64_t clock_us, bool structural,
+                                   const std::vector<persist::ExternalConnection>& externals);
     persist::GraphState capture_graph(bool plugin_states) const;
     std::string graph_dump() const;
 

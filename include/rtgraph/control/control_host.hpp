@@ -57,8 +57,20 @@ class ControlHost {
     // [nrt] Forget the remembered external connections; remember (and make,
     // where the peer exists now) these instead.
     virtual void replace_external_connections(const std::vector<persist::ExternalConnection>&) {}
-    // [nrt] The graph changed. A structural change must be on disk before the
-    // next reply is sent; a parameter-only one within the documented bound.
+    // [nrt] Whether the host keeps the graph on disk. A structural change
+    // (anything but parameter and connection-gain values) is then written
+    // through write_ahead() before it is applied.
+    virtual bool keeps_state() const { return false; }
+    // [nrt] Writes `document`, the state file as the change will leave the
+    // graph, durably, before the change is applied. False with `error`: the
+    // change is refused (io_error) and nothing changes.
+    virtual bool write_ahead(const std::string& document, std::string& error) {
+        (void)document;
+        (void)error;
+        return true;
+    }
+    // [nrt] The graph changed (after write_ahead, for a structural change).
+    // Parameter values are saved within the documented bound.
     virtual void graph_changed(bool structural) { (void)structural; }
 };
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -71,6 +72,21 @@ struct ApplyResult {
     bool ok() const noexcept { return !error; }
 };
 
+// Asked by apply(), when given one, once a transaction is validated and its
+// nodes are built, before anything is committed. rtgraphd writes the graph as
+// the transaction will leave it to its state file here, so that a change it
+// cannot keep is refused with nothing changed, rather than acknowledged and
+// lost at the next crash.
+class CommitGuard {
+public:
+    using InstanceOf = std::function<std::shared_ptr<Node>(NodeId)>;
+    virtual ~CommitGuard() = default;
+    // [nrt] `next`: the model as the transaction leaves it. `instance_of`: the
+    // instance of a node in it, running or built by this transaction (null
+    // for none), valid during the call. An error refuses the transaction.
+    virtual Error admit(const Model& next, const InstanceOf& instance_of) = 0;
+};
+
 struct EngineStats {
     std::uint64_t frame = 0;
     std::uint64_t live_generation = 0;
@@ -104,7 +120,11 @@ public:
     // 0 means the next block. `clock_us`, when nonzero, schedules it at that
     // time on the backend's clock instead (see Executor::set_cycle_clock),
     // `frame` then being the estimate used while no backend clock runs.
-    ApplyResult apply(std::span<const Edit> edits, std::uint64_t frame = 0, std::int64_t clock_us = 0);
+    // `guard`, when given, may still refuse the transaction after it is
+    // validated (see CommitGuard); its error is the result's, with
+    // failed_index 0.
+    ApplyResult apply(std::span<const Edit> edits, std::uint64_t frame = 0, std::int64_t clock_us = 0,
+                      CommitGuard* guard = nullptr);
     ApplyResult apply(const Edit& edit, std::uint64_t frame = 0);
 
     // [nrt] control thread, call every few ms: compiles out connections and

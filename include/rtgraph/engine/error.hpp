@@ -32,6 +32,7 @@ enum class ErrorCode : std::uint16_t {
     // Engine (200..299).
     kBusy = 200,            // the queue to the audio thread is full; nothing changed
     kInstantiationFailed,   // a node's constructor failed
+    kNotKept,               // the change could not be written to the state file (CommitGuard)
 };
 
 // A stable machine-readable name ("unknown_node"), for replies and logs.

@@ -26,8 +26,9 @@ public:
 
     // [nrt] Replaces the file with `document` (temporary file, fsync, rename,
     // directory fsync). A document equal to the last one written or read is
-    // not written again. False with `error`; the old file is then untouched.
-    bool write(const std::string& document, std::string& error);
+    // not written again, unless `always` (a write that must show the disk
+    // takes writes). False with `error`; the old file is then untouched.
+    bool write(const std::string& document, std::string& error, bool always = false);
     // The file is known to hold `text` (read at start; empty: unknown).
     void assume_holds(std::string text) { last_written_ = std::move(text); }
 

@@ -6,7 +6,9 @@
 //
 // Durability contract (README "State and snapshots"):
 //  - a structural change (node, connection, port, external connection,
-//    snapshot load, import) is written synchronously, before its reply is sent;
+//    snapshot load, import) is written before it is applied (rtgraphd:
+//    Engine::apply's CommitGuard); if the write fails it is refused and
+//    nothing changes;
 //  - parameter and connection-gain changes only mark the file dirty; it is written at most
 //    kParamFlushDelay after the first unsaved change, so a storm of /param/set
 //    costs at most 1 s / kParamFlushDelay writes per second, and every
