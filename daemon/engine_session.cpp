@@ -46,9 +46,26 @@ void EngineSession::create(double sample_rate) {
         // Plugin types are made for this sample rate; a server that comes back
         // at another rate ends the process (exit 75) and systemd restarts it.
         lv2_host_ = std::make_unique<plugins::Lv2Host>(sample_rate, engine_config.max_block);
+        lv2_host_->set_media_dirs(media_dirs());
         rescan_plugins();
     }
     engine_ = std::make_unique<engine::Engine>(engine_config, registry_);
+}
+
+// [paths] media_dirs, resolved once: a directory that is not there now is
+// left out (and said), so nothing inside it can be named until a restart.
+io::MediaDirs EngineSession::media_dirs() const {
+    std::vector<std::string> problems;
+    io::MediaDirs dirs = io::MediaDirs::resolve(config_.paths.media_dirs, problems);
+    for (const std::string& problem : problems) spdlog::warn("{}: left out", problem);
+    if (dirs.directories().empty()) {
+        spdlog::info("media directories: none ([paths] media_dirs); files sent to plugins are refused");
+    } else {
+        std::string list;
+        for (const std::string& dir : dirs.directories()) list += (list.empty() ? "" : ", ") + dir;
+        spdlog::info("media directories: {}", list);
+    }
+    return dirs;
 }
 
 bool EngineSession::add_configured_ports() {

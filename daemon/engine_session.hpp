@@ -69,6 +69,8 @@ public:
     nlohmann::json workers_status() const;
 
 private:
+    io::MediaDirs media_dirs() const;
+
     const config::DaemonConfig& config_;
     engine::NodeRegistry registry_;
     // Declared before the engine: plugin nodes must be gone before their host.

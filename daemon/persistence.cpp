@@ -36,8 +36,7 @@ Persistence::Restore Persistence::restore(engine::Engine& engine, backend::JackB
         return Restore::kNoStateFile;
     }
     if (startup.status == persist::StartupState::Status::kLoaded) {
-        const std::vector<engine::Edit> edits = persist::restore_edits(startup.graph, engine.model());
-        const engine::ApplyResult result = engine.apply(edits);
+        engine::ApplyResult result = apply_dropping_bad_paths(engine, startup.graph);
         if (result.ok()) {
             for (const persist::ExternalConnection& e : startup.graph.externals) {
                 backend.remember_external(e.port, e.peer, true);
@@ -72,6 +71,30 @@ Persistence::Restore Persistence::restore(engine::Engine& engine, backend::JackB
                "; started with an empty graph";
     spdlog::error("{}", problem_);
     return Restore::kRefused;
+}
+
+// A plugin state that names a file outside the media directories (moved, or
+// the directories changed since it was saved) costs that node its plugin
+// state, not the whole graph: the node comes back with its defaults, said in
+// the log, and everything else as it was.
+engine::ApplyResult Persistence::apply_dropping_bad_paths(engine::Engine& engine,
+                                                          persist::GraphState& graph) {
+    for (;;) {
+        const std::vector<engine::Edit> edits = persist::restore_edits(graph, engine.model());
+        engine::ApplyResult result = engine.apply(edits);
+        if (result.ok() || result.error.code != engine::ErrorCode::kBadPath) return result;
+        const auto* add = std::get_if<engine::AddNode>(&edits[result.failed_index]);
+        if (add == nullptr) return result;
+        bool dropped = false;
+        for (persist::NodeState& node : graph.nodes) {
+            if (node.name == add->name && node.plugin_state) {
+                node.plugin_state.reset();
+                dropped = true;
+            }
+        }
+        if (!dropped) return result;
+        spdlog::warn("{}: restored without its plugin state", result.error.message);
+    }
 }
 
 void Persistence::note_externals(const std::vector<persist::ExternalConnection>& now) {

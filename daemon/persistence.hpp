@@ -111,6 +111,7 @@ public:
     void add_status(nlohmann::json& status) const;
 
 private:
+    engine::ApplyResult apply_dropping_bad_paths(engine::Engine& engine, persist::GraphState& graph);
     persist::StateSaver saver_;
     persist::SnapshotStore snapshots_;
     bool usable_ = false;       // the state directory exists and is ours

@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   # build and test
   cmake g++ pkg-config libgtest-dev libbenchmark-dev python3 bc
+  # the file-confinement test lists what the daemon opens from outside
+  strace
   # RealtimeSanitizer build (clang-22 comes from bookworm-security)
   clang-22 libclang-rt-22-dev llvm-22
   # offline rendering
@@ -16,7 +18,7 @@ packages=(
   # the OSC control plane: JSON replies, liblo for rtgraphctl and examples
   nlohmann-json3-dev liblo-dev liblo-tools python3-liblo
   # plugin hosting: lilv for LV2, LADSPA headers, real plugins for tests, jalv for the benchmark
-  liblilv-dev lv2-dev ladspa-sdk lv2-examples swh-lv2 jalv
+  liblilv-dev libserd-dev lv2-dev ladspa-sdk lv2-examples swh-lv2 jalv
 )
 
 missing=()

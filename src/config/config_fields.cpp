@@ -156,6 +156,13 @@ Problem check_search_dir(const std::string& path) {
     return std::nullopt;
 }
 
+// A media directory bounds what clients may name: a relative one would move
+// with the working directory.
+Problem check_media_dir(const std::string& path) {
+    if (path.empty() || path.front() != '/') return "must be an absolute path" + got(path);
+    return check_no_nul(path);
+}
+
 Problem check_patch(const std::string& path) {
     return check_no_nul(path);
 }
@@ -311,6 +318,10 @@ const Field kFields[] = {
      StringListField{
          [](DaemonConfig& c) -> std::vector<std::string>& { return c.paths.ladspa_path; },
          check_search_dir, kUnlimited}},
+    {"paths", "media_dirs", false,
+     StringListField{
+         [](DaemonConfig& c) -> std::vector<std::string>& { return c.paths.media_dirs; },
+         check_media_dir, kUnlimited}},
     {"paths", "patch", false,
      StringField{[](DaemonConfig& c) -> std::string& { return c.paths.patch; }, check_patch}},
 

@@ -149,10 +149,15 @@ bool CommandRouter::answer_node_query(const Request& request, OscMessage& reply,
     }
     const std::shared_ptr<engine::Node> instance = engine_.instance(node->id);
     if (path) {
-        if (instance == nullptr || !instance->send_path(property, file, error)) {
-            refusal =
-                Refusal(ControlError::kBadNode,
-                        "node '" + name + "': " + (instance ? error : std::string("not running")));
+        if (instance == nullptr) {
+            refusal = Refusal(ControlError::kBadNode, "node '" + name + "': not running");
+            return false;
+        }
+        if (engine::Error refused = instance->send_path(property, file)) {
+            const std::string text = "node '" + name + "': " + refused.message;
+            refusal = refused.code == engine::ErrorCode::kBadPath
+                          ? Refusal(refused.code, text + "; nothing was opened")
+                          : Refusal(ControlError::kBadNode, text);
             return false;
         }
         return true;

@@ -87,9 +87,15 @@ ApplyResult Engine::apply(std::span<const Edit> edits, std::uint64_t frame, std:
             // Saved plugin state is restored before the node is published, so
             // nothing runs it meanwhile (LV2's Instantiation threading class).
             if (const auto* add = std::get_if<AddNode>(&edits[i]); add != nullptr && add->state) {
-                std::string why;
-                if (!instance->restore_state(*add->state, why)) {
-                    throw std::runtime_error("its saved state was refused: " + why);
+                if (Error refused = instance->restore_state(*add->state)) {
+                    if (refused.code == ErrorCode::kBadPath) {
+                        result.error = Error{ErrorCode::kBadPath,
+                                             "node '" + node->name + "': its plugin state names " +
+                                                 refused.message + "; nothing was changed"};
+                        result.failed_index = i;
+                        return result;
+                    }
+                    throw std::runtime_error("its saved state was refused: " + refused.message);
                 }
             }
             created.emplace(node->id, std::move(instance));

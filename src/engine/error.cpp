@@ -24,6 +24,7 @@ const char* error_name(ErrorCode code) noexcept {
         case ErrorCode::kInstantiationFailed: return "instantiation_failed";
         case ErrorCode::kNotKept: return "io_error";
         case ErrorCode::kBadMidiMap: return "bad_midi_map";
+        case ErrorCode::kBadPath: return "bad_path";
     }
     return "unknown_error";
 }

@@ -125,6 +125,10 @@ Lv2Host::Lv2Host(double sample_rate, std::uint32_t max_block)
 // description outlives the host.
 Lv2Host::~Lv2Host() { worlds_.clear(); }
 
+void Lv2Host::set_media_dirs(io::MediaDirs dirs) {
+    shared_->media_dirs = std::make_shared<const io::MediaDirs>(std::move(dirs));
+}
+
 double Lv2Host::sample_rate() const noexcept { return shared_->sample_rate; }
 
 std::uint64_t Lv2Host::worker_jobs() const noexcept { return shared_->worker.jobs_run(); }

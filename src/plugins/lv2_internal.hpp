@@ -59,6 +59,8 @@ struct Lv2Host::Shared {
     LV2_Feature map_feature{}, unmap_feature{}, options_feature{}, bounded_feature{},
         default_state_feature{};
     WorkerThread worker;
+    // Where files handed to plugins may be (send_path, restored states).
+    std::shared_ptr<const io::MediaDirs> media_dirs = std::make_shared<const io::MediaDirs>();
 };
 
 enum class Lv2Role : std::uint8_t {

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "lv2_internal.hpp"
+#include "lv2_state_files.hpp"
 
 namespace rtgraph::plugins {
 
@@ -319,12 +320,23 @@ std::optional<std::string> Lv2Node::save_state() {
     return out;
 }
 
-bool Lv2Node::restore_state(const std::string& text, std::string& error) {
+engine::Error Lv2Node::restore_state(const std::string& text) {
     Lv2Host::Shared& shared = *desc_->shared;
+    // Every file the state names passes the media-directory check before
+    // lilv sees the text: lilv hands those paths to the plugin, which opens them.
+    const StateFiles files = lv2_state_files(text);
+    if (!files.parsed) {
+        return engine::Error{engine::ErrorCode::kInstantiationFailed,
+                             "not an LV2 state (Turtle): " + files.error};
+    }
+    for (const std::string& path : files.paths) {
+        std::string resolved;
+        if (engine::Error refused = shared.media_dirs->check_readable(path, resolved)) return refused;
+    }
     LilvState* state = lilv_state_new_from_string(desc_->world, shared.urid_map.map_feature(), text.c_str());
     if (state == nullptr) {
-        error = "not an LV2 state (Turtle) that lilv can read";
-        return false;
+        return engine::Error{engine::ErrorCode::kInstantiationFailed,
+                             "not an LV2 state (Turtle) that lilv can read"};
     }
     // Not published yet: restore() may not run beside run(), and nothing runs.
     const std::uint64_t scheduled_before = work_scheduled();
@@ -332,7 +344,7 @@ bool Lv2Node::restore_state(const std::string& text, std::string& error) {
     lilv_state_restore(state, instance_, nullptr, nullptr, 0, features_.data());
     lilv_state_free(state);
     if (work_scheduled() > scheduled_before) pending_restore_ = text;  // finished by the worker
-    return true;
+    return {};
 }
 
 LV2_Worker_Status Lv2Node::schedule_work(LV2_Worker_Schedule_Handle handle, std::uint32_t size,
@@ -369,29 +381,26 @@ std::uint32_t Lv2Node::run_pending_work() {
     return count;
 }
 
-bool Lv2Node::send_path(const std::string& property_uri, const std::string& path,
-                        std::string& error) {
+engine::Error Lv2Node::send_path(const std::string& property_uri, const std::string& path) {
+    const auto refused = [](std::string why) {
+        return engine::Error{engine::ErrorCode::kInstantiationFailed, std::move(why)};
+    };
     const bool has_port = std::any_of(desc_->ports.begin(), desc_->ports.end(),
                                       [](const Lv2Port& port) { return port.host_messages; });
-    if (!has_port) {
-        error = "plugin " + desc_->uri + " has no control port for host messages";
-        return false;
-    }
+    if (!has_port) return refused("plugin " + desc_->uri + " has no control port for host messages");
     Lv2Host::Shared& shared = *desc_->shared;
+    // The plugin gets the resolved path: a symlink changed after the check
+    // changes nothing.
+    std::string resolved;
+    if (engine::Error bad = shared.media_dirs->check_readable(path, resolved)) return bad;
     const std::vector<std::uint8_t> body =
-        patch_set_path(shared.urids, shared.urid_map.map(property_uri), path);
+        patch_set_path(shared.urids, shared.urid_map.map(property_uri), resolved);
     auto message = std::make_unique<HostMessage>();
-    if (body.size() > sizeof message->data) {
-        error = "path too long";
-        return false;
-    }
+    if (body.size() > sizeof message->data) return refused("path too long");
     message->size = static_cast<std::uint32_t>(body.size());
     std::memcpy(message->data, body.data(), body.size());
-    if (!host_messages_.try_push(*message)) {
-        error = "too many messages waiting for node; try again";
-        return false;
-    }
-    return true;
+    if (!host_messages_.try_push(*message)) return refused("too many messages waiting for node; try again");
+    return {};
 }
 
 int Lv2Node::log_printf(LV2_Log_Handle handle, LV2_URID type, const char* format, ...) {

@@ -73,6 +73,7 @@ DaemonConfig everything_changed() {
     c.paths.state_dir = "/srv/rtgraph state";
     c.paths.lv2_path = {"/opt/lv2", "/home/me/.lv2"};
     c.paths.ladspa_path = {"/opt/ladspa"};
+    c.paths.media_dirs = {"/srv/samples", "/home/me/Music"};
     c.paths.patch = "/etc/rtgraph/live \"set\".patch";
     c.log_level = "debug";
     return c;
@@ -107,6 +108,7 @@ const std::vector<std::string> kAllKeys = {
     "paths.state_dir",
     "paths.lv2_path",
     "paths.ladspa_path",
+    "paths.media_dirs",
     "paths.patch",
     "log_level",
 };
@@ -482,6 +484,8 @@ TEST(LoadConfig, OutOfRangeValuesAreErrorsNamingKeyAndLine) {
          "no port of that name in jack.audio_inputs, jack.audio_outputs or jack.midi_inputs", true},
         {"[paths]\nstate_dir = \"\"", "paths.state_dir", "must not be empty"},
         {"[paths]\nlv2_path = [\"/a:/b\"]", "paths.lv2_path", "must not contain ':' (got '/a:/b')"},
+        {"[paths]\nmedia_dirs = [\"samples\"]", "paths.media_dirs",
+         "must be an absolute path (got 'samples')"},
         {"[paths]\nladspa_path = [\"\"]", "paths.ladspa_path", "must not be empty"},
         {"\nlog_level = \"verbose\"", "log_level",
          "must be one of trace, debug, info, warn, error, critical, off (got 'verbose')"},

@@ -380,6 +380,7 @@ std::string DaemonSettings::to_toml(const fs::path& state_dir, const fs::path& p
     out += "state_dir = " + toml_string(state_dir.string()) + "\n";
     if (!patch_path.empty()) out += "patch = " + toml_string(patch_path.string()) + "\n";
     if (!ladspa_path.empty()) out += "ladspa_path = " + toml_list(ladspa_path) + "\n";
+    if (!media_dirs.empty()) out += "media_dirs = " + toml_list(media_dirs) + "\n";
     return out;
 }
 

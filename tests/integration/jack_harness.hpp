@@ -173,6 +173,7 @@ struct DaemonSettings {
     double osc_meter_rate_hz = -1.0;
     double osc_frame_timeout_s = -1.0;     // [osc] frame_timeout_s; negative: the default
     std::vector<std::string> ladspa_path;  // [paths] ladspa_path, when not empty
+    std::vector<std::string> media_dirs;   // [paths] media_dirs, when not empty
     unsigned worker_threads = 0;           // [realtime] worker_threads
 
     std::string to_toml(const std::filesystem::path& state_dir,

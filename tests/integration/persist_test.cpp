@@ -477,6 +477,7 @@ TEST_F(PersistTest, SnapshotLoadPortsAndConnectionsAreInJackWhenDoneIsSent) {
 // worker) and a MIDI controller map survive a snapshot load and a restart.
 TEST_F(PersistTest, PluginStateAndMidiMapsSurviveASnapshotAndARestart) {
     constexpr const char* kSampler = "http://lv2plug.in/plugins/eg-sampler";
+    settings_.media_dirs = {dir_.path().string()};
     ASSERT_NO_FATAL_FAILURE(start_all());
     const std::string wav = (dir_.path() / "a440.wav").string();
     ASSERT_TRUE(test_support::write_sine_wav(wav, 440.0, 0.5));
@@ -520,6 +521,39 @@ TEST_F(PersistTest, PluginStateAndMidiMapsSurviveASnapshotAndARestart) {
     ASSERT_TRUE(onset);
     const std::span<const float> played = capture.samples(0, *onset + 256, 9600);
     EXPECT_NEAR(test_support::zero_crossing_frequency(played, 48000.0), 440.0, 10.0);
+
+    // The media directory changes: the file the saved state names is no
+    // longer allowed. The sampler comes back without its plugin state, the
+    // rest as saved; the snapshot that names the file is refused whole.
+    const std::filesystem::path elsewhere = dir_.path() / "elsewhere";
+    std::filesystem::create_directories(elsewhere);
+    settings_.media_dirs = {elsewhere.string()};
+    kill_daemon();
+    ASSERT_NO_FATAL_FAILURE(start_daemon_again());
+    nlohmann::json expected = saved;
+    for (nlohmann::json& node : expected["graph"]["nodes"]) {
+        if (node["name"] == "sampler") node.erase("plugin_state");
+    }
+    nlohmann::json now = exported();
+    for (nlohmann::json& node : now["graph"]["nodes"]) {
+        // eg-sampler saves its default click once it has no file of ours.
+        if (node["name"] == "sampler" && node.contains("plugin_state")) {
+            EXPECT_EQ(node["plugin_state"].get<std::string>().find("a440.wav"), std::string::npos);
+            node.erase("plugin_state");
+        }
+    }
+    // (The capture and MIDI clients connected since are external connections.)
+    now["graph"].erase("external_connections");
+    expected["graph"].erase("external_connections");
+    EXPECT_EQ(now, expected);
+    EXPECT_TRUE(daemon_->wait_for_log("node 'sampler': its plugin state names .*a440.wav' resolves to .*"
+                                      "restored without its plugin state", 1s))
+        << daemon_->log();
+    const nlohmann::json graph_before = exported();
+    const OscReply refused = fails("/snapshot/load", {osc_s("with-sample")}, "bad_path");
+    EXPECT_NE(refused.text.find("outside the media directories (" + std::filesystem::canonical(elsewhere).string() +
+                                ")"), std::string::npos) << refused.describe();
+    EXPECT_EQ(exported(), graph_before);
 }
 
 TEST_F(PersistTest, SnapshotNamesCannotEscapeTheStateDirectory) {

@@ -187,6 +187,7 @@ TEST_F(PluginDaemonTest, LearnBindsTheNextControllerThatArrives) {
 }
 
 TEST_F(PluginDaemonTest, SamplerLoadsAFileThroughTheWorkerAndPlaysIt) {
+    settings_.media_dirs = {dir_.path().string()};
     ASSERT_NO_FATAL_FAILURE(start_all());
     const std::string wav = (dir_.path() / "a440.wav").string();
     ASSERT_TRUE(test_support::write_sine_wav(wav, 440.0, 0.5));

@@ -232,8 +232,11 @@ TEST(EgSampler, LoadsASampleThroughTheWorkerAndPlaysIt) {
     auto node = std::dynamic_pointer_cast<plugins::Lv2Node>(
         r.rig.engine->instance(r.rig.engine->model().find_node("sampler")->id));
     ASSERT_NE(node, nullptr);
-    std::string error;
-    ASSERT_TRUE(node->send_path(std::string(kSampler) + "#sample", wav, error)) << error;
+    std::vector<std::string> problems;
+    r.host.set_media_dirs(io::MediaDirs::resolve({std::filesystem::temp_directory_path().string()}, problems));
+    ASSERT_TRUE(problems.empty());
+    const engine::Error sent = node->send_path(std::string(kSampler) + "#sample", wav);
+    ASSERT_FALSE(sent) << sent.message;
     // The audio thread keeps running while the worker loads the file.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (node->work_responses() == 0 && std::chrono::steady_clock::now() < deadline) {
@@ -276,7 +279,6 @@ TEST(EgSampler, LoadsASampleThroughTheWorkerAndPlaysIt) {
         played.insert(played.end(), left.begin(), left.end());
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    std::filesystem::remove(wav);
     const std::span<const float> again = std::span<const float>(played).subspan(4 * 256 + 512, 8192);
     EXPECT_NEAR(zero_crossing_frequency(again, kRate), 440.0, 2.0);
 
@@ -286,6 +288,20 @@ TEST(EgSampler, LoadsASampleThroughTheWorkerAndPlaysIt) {
         r.rig.engine->apply(engine::AddNode{kSampler, "bad", {}, std::string("not turtle {")});
     EXPECT_EQ(refused.error.code, engine::ErrorCode::kInstantiationFailed);
     EXPECT_EQ(control::write_patch_script(r.rig.engine->model()), before);
+
+    // The same good state, once its file is outside the media directories,
+    // is refused before the plugin sees it: bad_path, nothing changed.
+    r.host.set_media_dirs(io::MediaDirs::resolve({"/usr/lib/lv2/eg-sampler.lv2"}, problems));
+    const engine::ApplyResult outside = r.rig.engine->apply(engine::AddNode{kSampler, "again", {}, *state});
+    EXPECT_EQ(outside.error.code, engine::ErrorCode::kBadPath);
+    EXPECT_NE(outside.error.message.find("node 'again': its plugin state names '" + wav + "' resolves to"),
+              std::string::npos) << outside.error.message;
+    EXPECT_NE(outside.error.message.find("outside the media directories"), std::string::npos);
+    EXPECT_EQ(control::write_patch_script(r.rig.engine->model()), before);
+    // And so is sending it to a running node.
+    const engine::Error sent_outside = node->send_path(std::string(kSampler) + "#sample", "/etc/shadow");
+    EXPECT_EQ(sent_outside.code, engine::ErrorCode::kBadPath);
+    std::filesystem::remove(wav);
 }
 
 }  // namespace

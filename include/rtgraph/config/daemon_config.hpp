@@ -93,6 +93,7 @@ struct DaemonConfig {
         std::string state_dir = "/var/lib/rtgraph";
         std::vector<std::string> lv2_path;     // empty: $LV2_PATH or lilv's default
         std::vector<std::string> ladspa_path;  // empty: $LADSPA_PATH or the usual dirs
+        std::vector<std::string> media_dirs;   // files clients name must be inside; empty: none
         std::string patch;                     // patch script run at start; empty: none
         friend bool operator==(const Paths&, const Paths&) = default;
     } paths;

@@ -33,6 +33,9 @@ enum class ErrorCode : std::uint16_t {
     kBusy = 200,            // the queue to the audio thread is full; nothing changed
     kInstantiationFailed,   // a node's constructor failed
     kNotKept,               // the change could not be written to the state file (CommitGuard)
+
+    // Files (300..399).
+    kBadPath = 300,  // a file outside [paths] media_dirs, or not a regular file; nothing opened
 };
 
 // A stable machine-readable name ("unknown_node"), for replies and logs.

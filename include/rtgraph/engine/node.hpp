@@ -16,6 +16,7 @@
 #include <span>
 #include <vector>
 
+#include "rtgraph/engine/error.hpp"
 #include "rtgraph/engine/midi_buffer.hpp"
 #include "rtgraph/engine/node_type.hpp"
 #include "rtgraph/engine/smoothed_param.hpp"
@@ -75,19 +76,21 @@ public:
     virtual std::optional<std::string> save_state() { return std::nullopt; }
 
     // [nrt] control thread, before the node is published (nothing runs it).
-    // False, with `error`, when the state cannot be restored.
-    virtual bool restore_state(const std::string& /*state*/, std::string& error) {
-        error = "node type " + type_->name + " keeps no state";
-        return false;
+    // An error when the state cannot be restored: kBadPath when it names a
+    // file a client may not name (nothing of it was restored then).
+    virtual Error restore_state(const std::string& /*state*/) {
+        return Error{ErrorCode::kInstantiationFailed, "node type " + type_->name + " keeps no state"};
     }
 
     // [nrt] control thread. Hands the node a file for `property_uri` (for an
     // LV2 plugin, a patch:Set of an atom:Path), taken at its next block.
-    // False, with `error`, when the node takes no files or not this one now.
-    virtual bool send_path(const std::string& /*property_uri*/, const std::string& /*path*/,
-                           std::string& error) {
-        error = "node type " + type_->name + " takes no file paths (LV2 plugins with patch:writable paths do)";
-        return false;
+    // An error when the node takes no files or not this one now; kBadPath
+    // when the file is not one a client may name (it was not opened). The
+    // control plane answers bad_node for any other code.
+    virtual Error send_path(const std::string& /*property_uri*/, const std::string& /*path*/) {
+        return Error{ErrorCode::kInstantiationFailed,
+                     "node type " + type_->name +
+                         " takes no file paths (LV2 plugins with patch:writable paths do)"};
     }
 
     // [any thread] The delay the node adds, in frames, as it reports it now.

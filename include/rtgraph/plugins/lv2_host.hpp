@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "rtgraph/engine/node_registry.hpp"
+#include "rtgraph/io/media_dirs.hpp"
 #include "rtgraph/plugins/plugin_catalog.hpp"
 
 namespace rtgraph::plugins {
@@ -40,6 +41,11 @@ public:
                                  engine::NodeRegistry& registry, std::vector<std::string>& problems);
 
     double sample_rate() const noexcept;
+
+    // [nrt] The directories files sent to plugins (/node/path) and files
+    // named by restored plugin states must lie in. Until set: none, so every
+    // file is refused with kBadPath. Applies to nodes made before and after.
+    void set_media_dirs(io::MediaDirs dirs);
 
     // Work requests plugins' worker threads have run (any thread).
     std::uint64_t worker_jobs() const noexcept;

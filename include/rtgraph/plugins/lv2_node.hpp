@@ -52,16 +52,18 @@ public:
     // Turtle text; nullopt when the plugin has no state interface. Port
     // values are left out: parameters are saved by the model.
     std::optional<std::string> save_state() override;
-    bool restore_state(const std::string& state, std::string& error) override;
+    // Refused with kBadPath, before lilv reads it, when the state names a
+    // file outside the host's media directories (see io::MediaDirs).
+    engine::Error restore_state(const std::string& state) override;
 
     // [worker thread]
     std::uint32_t run_pending_work() override;
 
     // [nrt] control thread. Queues a patch:Set of `property` to an atom:Path
-    // value for the plugin's control port, delivered at the next block. False
-    // (with `error`) when the plugin has no port for host messages or the
-    // queue is full.
-    bool send_path(const std::string& property_uri, const std::string& path, std::string& error) override;
+    // value for the plugin's control port, delivered at the next block. An
+    // error when the plugin has no port for host messages or the queue is
+    // full; kBadPath when the file is not inside the host's media directories.
+    engine::Error send_path(const std::string& property_uri, const std::string& path) override;
 
     // Counters any thread may read.
     std::uint64_t work_scheduled() const noexcept { return work_scheduled_.load(std::memory_order_relaxed); }
