@@ -557,17 +557,26 @@ std::optional<jack_nframes_t> CaptureClient::jack_frame_of(std::size_t index) co
 
 std::optional<jack_nframes_t> CaptureClient::jack_frame_at_time(jack_time_t usecs) const {
     const std::size_t count = stamp_count_.load(std::memory_order_acquire);
+    // The last recorded cycle that began at or before `usecs`.
+    const BlockStamp* last = nullptr;
+    std::size_t next = count;
     for (std::size_t i = 0; i < count; ++i) {
         const BlockStamp& block = stamps_[i];
-        if (block.next_usecs <= block.cycle_usecs || usecs < block.cycle_usecs || usecs >= block.next_usecs) {
-            continue;
-        }
-        const double fraction = static_cast<double>(usecs - block.cycle_usecs) /
-                                static_cast<double>(block.next_usecs - block.cycle_usecs);
-        return static_cast<jack_nframes_t>(block.jack_frame +
-                                           static_cast<jack_nframes_t>(std::llround(fraction * block.frames)));
+        if (block.next_usecs <= block.cycle_usecs || usecs < block.cycle_usecs) continue;
+        last = &block;
+        next = i + 1;
     }
-    return std::nullopt;
+    if (last == nullptr) return std::nullopt;
+    const double fraction = static_cast<double>(usecs - last->cycle_usecs) /
+                            static_cast<double>(last->next_usecs - last->cycle_usecs);
+    const std::int64_t frame = static_cast<std::int64_t>(last->jack_frame) + std::llround(fraction * last->frames);
+    if (usecs < last->next_usecs) return static_cast<jack_nframes_t>(frame);
+    // Past that cycle's end: in a gap (a cycle we missed, or JACK's clock
+    // filter reset after a late wake-up moved time on while frames did not).
+    // Carried on at that cycle's rate, but never past the next recorded
+    // cycle's first frame; unknown when no later cycle is recorded yet.
+    if (next >= count) return std::nullopt;
+    return static_cast<jack_nframes_t>(std::min<std::int64_t>(frame, stamps_[next].jack_frame));
 }
 
 // ---------------------------------------------------------------------------

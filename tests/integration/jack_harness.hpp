@@ -251,7 +251,9 @@ public:
     std::optional<jack_nframes_t> jack_frame_of(std::size_t index) const;
     // The JACK frame being played at JACK time `usecs` (jack_get_time()'s
     // clock), interpolated inside the recorded cycle that spans it from that
-    // cycle's own times (jack_get_cycle_times); nullopt if no recorded cycle does.
+    // cycle's own times (jack_get_cycle_times). In a gap between recorded
+    // cycles, carried on from the one before at its rate and clamped to the
+    // next one's first frame; nullopt before the first or after the last.
     std::optional<jack_nframes_t> jack_frame_at_time(jack_time_t usecs) const;
     bool server_lost() const { return shutdown_.load(std::memory_order_acquire); }
     double sample_rate() const { return sample_rate_; }
