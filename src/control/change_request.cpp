@@ -63,7 +63,7 @@ bool read_connection(OscCommand command, ArgReader& args, const engine::Model& m
         return false;
     }
     if (model.find_graph_port(port) == nullptr) {
-        refusal = Refusal(engine::ErrorCode::kUnknownPort, "no graph port named '" + port + "'");
+        refusal = Refusal(model.no_graph_port(port));
         return false;
     }
     out.disconnect = command == OscCommand::kDisconnect;

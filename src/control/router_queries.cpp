@@ -60,14 +60,12 @@ bool CommandRouter::answer_query(const Request& request, const OscPeer& peer, Os
             }
             const engine::ModelNode* node = engine_.model().find_node(node_name);
             if (node == nullptr) {
-                refusal =
-                    Refusal(engine::ErrorCode::kUnknownNode, "no node named '" + node_name + "'");
+                refusal = Refusal(engine_.model().no_node(node_name));
                 return false;
             }
             const auto index = node->type->find_param(param_name);
             if (!index) {
-                refusal = Refusal(engine::ErrorCode::kUnknownParam,
-                                  "node '" + node_name + "' has no parameter '" + param_name + "'");
+                refusal = Refusal(engine_.model().no_param(*node->type, "node '" + node_name + "'", param_name));
                 return false;
             }
             const engine::ParamDescriptor& d = node->type->params[*index];
@@ -144,7 +142,7 @@ bool CommandRouter::answer_node_query(const Request& request, OscMessage& reply,
     }
     const engine::ModelNode* node = engine_.model().find_node(name);
     if (node == nullptr) {
-        refusal = Refusal(engine::ErrorCode::kUnknownNode, "no node named '" + name + "'");
+        refusal = Refusal(engine_.model().no_node(name));
         return false;
     }
     const std::shared_ptr<engine::Node> instance = engine_.instance(node->id);

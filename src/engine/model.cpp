@@ -110,8 +110,7 @@ const GraphPort* Model::graph_port(GraphPortId id) const {
 Error Model::add_node(const AddNode& edit, EditOutcome& outcome) {
     const NodeTypeInfo* type = registry_->find(edit.type);
     if (type == nullptr) {
-        return fail(ErrorCode::kUnknownType,
-                    "unknown node type '" + edit.type + "'; list the types to see what exists");
+        return no_type(edit.type);
     }
     if (!valid_name(edit.name) || edit.name == kGraphName) {
         return fail(ErrorCode::kInvalidName,
@@ -129,8 +128,7 @@ Error Model::add_node(const AddNode& edit, EditOutcome& outcome) {
     for (const auto& [param_name, raw_value] : edit.params) {
         const auto index = type->find_param(param_name);
         if (!index) {
-            return fail(ErrorCode::kUnknownParam, "node type '" + type->name +
-                                                      "' has no parameter '" + param_name + "'");
+            return no_param(*type, "node type '" + type->name + "'", param_name);
         }
         float value = raw_value;
         if (Error error = check_param_value(type->params[*index], edit.name, value, outcome.notes)) {
@@ -148,7 +146,7 @@ Error Model::add_node(const AddNode& edit, EditOutcome& outcome) {
 Error Model::remove_node(const RemoveNode& edit, EditOutcome& outcome) {
     const ModelNode* found = find_node(edit.name);
     if (found == nullptr) {
-        return fail(ErrorCode::kUnknownNode, "no node named '" + edit.name + "'");
+        return no_node(edit.name);
     }
     const NodeId id = found->id;
     const auto touches = [id](const ModelEdge& edge) {
@@ -168,14 +166,14 @@ Error Model::remove_node(const RemoveNode& edit, EditOutcome& outcome) {
 
 Error Model::bypass_node(const BypassNode& edit) {
     const auto it = names_.find(edit.name);
-    if (it == names_.end()) return fail(ErrorCode::kUnknownNode, "no node named '" + edit.name + "'");
+    if (it == names_.end()) return no_node(edit.name);
     nodes_.at(it->second).bypassed = edit.bypassed;
     return {};
 }
 
 Error Model::rename_node(const RenameNode& edit) {
     const auto it = names_.find(edit.name);
-    if (it == names_.end()) return fail(ErrorCode::kUnknownNode, "no node named '" + edit.name + "'");
+    if (it == names_.end()) return no_node(edit.name);
     if (!valid_name(edit.new_name) || edit.new_name == kGraphName) {
         return fail(ErrorCode::kInvalidName,
                     "invalid node name '" + edit.new_name +
@@ -206,8 +204,7 @@ Error Model::resolve(std::string_view text, PortDirection role, Endpoint& out) c
     if (node_name == kGraphName) {
         const GraphPort* port = find_graph_port(port_name);
         if (port == nullptr) {
-            return fail(ErrorCode::kUnknownPort,
-                        "no graph port named '" + std::string(port_name) + "'");
+            return no_graph_port(port_name);
         }
         // A graph input feeds the graph, so inside it acts as an output.
         const bool acts_as_output = port->direction == PortDirection::kInput;
@@ -221,18 +218,10 @@ Error Model::resolve(std::string_view text, PortDirection role, Endpoint& out) c
     }
     const ModelNode* node = find_node(node_name);
     if (node == nullptr) {
-        return fail(ErrorCode::kUnknownNode, "no node named '" + std::string(node_name) + "'");
+        return no_node(node_name);
     }
     const auto port = node->type->find_port(port_name);
-    if (!port) {
-        std::string names;
-        for (const PortInfo& info : node->type->ports) {
-            names += (names.empty() ? "" : ", ") + info.name;
-        }
-        return fail(ErrorCode::kUnknownPort, "node '" + node->name + "' (" + node->type->name +
-                                                 ") has no port '" + std::string(port_name) +
-                                                 "'; its ports are: " + names);
-    }
+    if (!port) return no_port(*node, port_name);
     if (node->type->ports[*port].direction != role) {
         return fail(ErrorCode::kPortDirection,
                     std::string(text) + " is an " + to_string(node->type->ports[*port].direction) +
@@ -336,12 +325,11 @@ Error Model::set_edge_gain(const SetEdgeGain& edit) {
 
 Error Model::set_param(const SetParam& edit, EditOutcome& outcome) {
     const auto it = names_.find(edit.node);
-    if (it == names_.end()) return fail(ErrorCode::kUnknownNode, "no node named '" + edit.node + "'");
+    if (it == names_.end()) return no_node(edit.node);
     ModelNode& node = nodes_.at(it->second);
     const auto index = node.type->find_param(edit.param);
     if (!index) {
-        return fail(ErrorCode::kUnknownParam,
-                    "node '" + node.name + "' has no parameter '" + edit.param + "'");
+        return no_param(*node.type, "node '" + node.name + "'", edit.param);
     }
     const ParamDescriptor& descriptor = node.type->params[*index];
     if (descriptor.creation_only) {
@@ -388,7 +376,7 @@ Error Model::remove_graph_port(const RemoveGraphPort& edit, EditOutcome& outcome
     const auto it = std::find_if(graph_ports_.begin(), graph_ports_.end(),
                                  [&](const GraphPort& port) { return port.name == edit.name; });
     if (it == graph_ports_.end()) {
-        return fail(ErrorCode::kUnknownPort, "no graph port named '" + edit.name + "'");
+        return no_graph_port(edit.name);
     }
     const GraphPortId id = it->id;
     const auto touches = [id](const ModelEdge& edge) {
@@ -424,11 +412,10 @@ Error Model::map_midi(const MapMidi& edit, EditOutcome& outcome) {
                         std::to_string(edit.controller));
     }
     const ModelNode* found = find_node(edit.node);
-    if (found == nullptr) return fail(ErrorCode::kUnknownNode, "no node named '" + edit.node + "'");
+    if (found == nullptr) return no_node(edit.node);
     const auto index = found->type->find_param(edit.param);
     if (!index) {
-        return fail(ErrorCode::kUnknownParam,
-                    "node '" + edit.node + "' has no parameter '" + edit.param + "'");
+        return no_param(*found->type, "node '" + edit.node + "'", edit.param);
     }
     const ParamDescriptor& descriptor = found->type->params[*index];
     if (descriptor.creation_only) {

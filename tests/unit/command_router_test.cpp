@@ -188,9 +188,21 @@ TEST_F(CommandRouterTest, ErrorsNameTheProblemWithOneCodeEach) {
     };
     EXPECT_EQ(
         error(message("/param/get", {s("osc"), s("fq")})),
-        (std::pair<std::string, std::string>{"unknown_param", "node 'osc' has no parameter 'fq'"}));
+        (std::pair<std::string, std::string>{
+            "unknown_param",
+            "node 'osc' has no parameter 'fq'; did you mean 'freq'?; its parameters are: freq, amp"}));
     EXPECT_EQ(error(message("/param/get", {s("osx"), s("freq")})),
-              (std::pair<std::string, std::string>{"unknown_node", "no node named 'osx'"}));
+              (std::pair<std::string, std::string>{
+                  "unknown_node",
+                  "no node named 'osx'; did you mean 'osc'?; `rtgraphctl dump` (/graph/dump) lists them"}));
+    EXPECT_EQ(error(message("/node/add", {s("sinus"), s("x")})),
+              (std::pair<std::string, std::string>{
+                  "unknown_type",
+                  "unknown node type 'sinus'; did you mean 'sine'?; `rtgraphctl types` (/types) lists them"}));
+    EXPECT_EQ(error(message("/connect", {s("osc:uot"), s("graph:out_1")})).second,
+              "node 'osc' (sine) has no port 'uot'; did you mean 'out'?; its ports are: out");
+    EXPECT_EQ(error(message("/connect", {s("osc:out"), s("graph:otu_1")})).second,
+              "no graph port named 'otu_1'; the graph ports are: (none)");
     EXPECT_EQ(error(message("/version", {s("extra")})),
               (std::pair<std::string, std::string>{"bad_arguments",
                                                    "too many arguments: /version takes none"}));
@@ -204,7 +216,7 @@ TEST_F(CommandRouterTest, ErrorsNameTheProblemWithOneCodeEach) {
     EXPECT_EQ(error(message("/snapshot/list")).first, "no_state_dir");
     EXPECT_EQ(error(message("/subscribe", {s("bogus")})).first, "bad_arguments");
     EXPECT_EQ(subscriptions.size(), 0u) << "a refused /subscribe subscribes nothing";
-    EXPECT_EQ(router->stats().errors, 7u);
+    EXPECT_EQ(router->stats().errors, 10u);
 }
 
 TEST_F(CommandRouterTest, ExternalConnectionsGoToTheHostAndABadOneRefusesTheBundle) {

@@ -306,3 +306,21 @@ TEST(EgSampler, LoadsASampleThroughTheWorkerAndPlaysIt) {
 
 }  // namespace
 }  // namespace rtgraph::test_support
+
+namespace rtgraph::test_support {
+namespace {
+
+// With every installed plugin registered, a short name finds the plugin's URI
+// (the README's example).
+TEST(Lv2Catalog, AnUnknownTypeSuggestsThePluginItNames) {
+    Lv2Rig r;
+    const engine::ApplyResult refused = r.rig.engine->apply(engine::AddNode{"plate", "reverb", {}});
+    EXPECT_EQ(refused.error.code, engine::ErrorCode::kUnknownType);
+    EXPECT_EQ(refused.error.message,
+              "unknown node type 'plate'; did you mean 'http://plugin.org.uk/swh-plugins/plate' or "
+              "'http://plugin.org.uk/swh-plugins/gate'?; `rtgraphctl types` (/types) lists them")
+        << "the exact last segment first, then two edits away";
+}
+
+}  // namespace
+}  // namespace rtgraph::test_support

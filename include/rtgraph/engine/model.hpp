@@ -126,6 +126,15 @@ public:
     // The kind of an endpoint that exists.
     PortKind kind_of(const Endpoint& endpoint) const;
 
+    // [nrt] The refusals for a name that does not exist, with the closest
+    // existing names and where the rest are listed (model_errors.cpp). `owner`
+    // is how the error names the node or type ("node 'osc'").
+    Error no_type(std::string_view type) const;
+    Error no_node(std::string_view name) const;
+    Error no_param(const NodeTypeInfo& type, std::string_view owner, std::string_view param) const;
+    Error no_port(const ModelNode& node, std::string_view port) const;
+    Error no_graph_port(std::string_view port) const;
+
 private:
     Error add_node(const AddNode& edit, EditOutcome& outcome);
     Error remove_node(const RemoveNode& edit, EditOutcome& outcome);
